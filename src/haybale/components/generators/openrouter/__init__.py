@@ -1,0 +1,5 @@
+"""Haystack's integration path for the OpenRouter generator; the class lives with the other chat generators."""
+
+from haybale.components.generators.chat.openrouter import OpenRouterChatGenerator
+
+__all__ = ["OpenRouterChatGenerator"]
