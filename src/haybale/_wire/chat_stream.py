@@ -1,0 +1,178 @@
+"""Streams as iterators: ``ChatStream`` (sync) and ``AsyncChatStream`` (async).
+
+Both yield one ``StreamingChunk`` per server chunk and, once exhausted, hold the final replies in
+``.replies`` (and ``.reply``). The generator's callback path is just a loop over these, so the
+callback and iteration APIs share one implementation. Leaving the ``with`` block early, an
+exception, or cancelling the awaiting task closes the HTTP response.
+
+Any failure after the stream opened (connection cut, idle stall, an error sent inside the stream,
+a malformed chunk) raises a haybale ``APIError`` whose ``partial`` is the reply assembled from
+everything received so far, i.e. exactly what the consumer has already seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, ExitStack
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from haybale._wire.sse import DONE, SSEDecoder
+from haybale._wire.stream import StreamAssembler
+from haybale.errors import APIError, APIResponseError, APIStatusError
+
+if TYPE_CHECKING:
+    from haybale._wire.call import ChatClient
+    from haybale._wire.request import ChatRequest
+    from haybale.dataclasses import ChatMessage, StreamingChunk
+
+
+class _StreamBase:
+    def __init__(self, client: ChatClient, request: ChatRequest) -> None:
+        self._client = client
+        self._request = request
+        self._assembler = StreamAssembler(client.endpoint, client.component_info)
+        self.replies: list[ChatMessage] = []
+
+    @property
+    def reply(self) -> ChatMessage:
+        """The final reply; available once the stream has been consumed to the end."""
+        if not self.replies:
+            raise RuntimeError("The stream has not been consumed yet: iterate over it to the end first.")
+        return self.replies[0]
+
+    def _failed(self, error: Exception) -> APIError:
+        if not isinstance(error, APIError):
+            error = APIResponseError(
+                f"The stream failed: {type(error).__name__}: {error}", provider=self._client.endpoint.provider
+            )
+        if error.partial is None:
+            error.partial = self._assembler.partial()
+        return error
+
+    def _done(self) -> None:
+        self.replies = self._client.finish([self._assembler.message()], self._request)
+
+
+class ChatStream(_StreamBase):
+    """A streamed reply: a context manager and an iterator of ``StreamingChunk``."""
+
+    def __init__(self, client: ChatClient, request: ChatRequest) -> None:
+        super().__init__(client, request)
+        self._chunks = self._generate()
+
+    def __iter__(self) -> Iterator[StreamingChunk]:
+        return self._chunks
+
+    def __next__(self) -> StreamingChunk:
+        return next(self._chunks)
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._chunks.close()
+
+    def _open(self, stack: ExitStack) -> Iterator[str]:
+        client, request = self._client, self._request
+        transport, endpoint = client.transport, client.endpoint
+        try:
+            return stack.enter_context(
+                transport.stream_lines(endpoint.url, request.payload, endpoint.headers)
+            )
+        except APIStatusError as error:
+            retry = client.retry_without_stream_options(request, error)
+            if retry is None:
+                raise
+        self._request = retry
+        return stack.enter_context(transport.stream_lines(endpoint.url, retry.payload, endpoint.headers))
+
+    def _generate(self) -> Iterator[StreamingChunk]:
+        decoder = SSEDecoder()
+        decode, feed = decoder.feed, self._assembler.feed
+        try:
+            with ExitStack() as stack:
+                for line in self._open(stack):
+                    data = decode(line)
+                    if data is None:
+                        continue
+                    if data == DONE:
+                        break
+                    yield from feed(data)
+                else:
+                    data = decoder.flush()
+                    if data is not None and data != DONE:
+                        yield from feed(data)
+        except APIStatusError:
+            raise  # the request itself failed: nothing was streamed
+        except Exception as error:
+            raise self._failed(error) from (None if isinstance(error, APIError) else error)
+        self._done()
+
+
+class AsyncChatStream(_StreamBase):
+    """A streamed reply: an async context manager and an async iterator of ``StreamingChunk``."""
+
+    def __init__(self, client: ChatClient, request: ChatRequest) -> None:
+        super().__init__(client, request)
+        self._chunks = self._generate()
+
+    def __aiter__(self) -> AsyncIterator[StreamingChunk]:
+        return self._chunks
+
+    async def __anext__(self) -> StreamingChunk:
+        return await self._chunks.__anext__()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._chunks.aclose()
+
+    async def _open(self, stack: AsyncExitStack) -> AsyncIterator[str]:
+        client, request = self._client, self._request
+        transport, endpoint = client.transport, client.endpoint
+        try:
+            return await stack.enter_async_context(
+                transport.stream_lines_async(endpoint.url, request.payload, endpoint.headers_async)
+            )
+        except APIStatusError as error:
+            retry = client.retry_without_stream_options(request, error)
+            if retry is None:
+                raise
+        self._request = retry
+        return await stack.enter_async_context(
+            transport.stream_lines_async(endpoint.url, retry.payload, endpoint.headers_async)
+        )
+
+    async def _generate(self) -> AsyncIterator[StreamingChunk]:
+        decoder = SSEDecoder()
+        decode, feed = decoder.feed, self._assembler.feed
+        try:
+            async with AsyncExitStack() as stack:
+                async for line in await self._open(stack):
+                    data = decode(line)
+                    if data is None:
+                        continue
+                    if data == DONE:
+                        break
+                    for chunk in feed(data):
+                        yield chunk
+                else:
+                    data = decoder.flush()
+                    if data is not None and data != DONE:
+                        for chunk in feed(data):
+                            yield chunk
+        except APIStatusError:
+            raise
+        except Exception as error:
+            raise self._failed(error) from (None if isinstance(error, APIError) else error)
+        self._done()

@@ -1,0 +1,105 @@
+"""What differs between providers that speak the Chat Completions protocol.
+
+An ``Endpoint`` belongs to one generator and answers every provider-specific question the shared
+request/response code asks. ``OpenAIEndpoint`` is the base; a provider subclasses it and overrides
+only the hooks it needs. The generator subclass then overrides ``_make_endpoint()`` to build its
+endpoint, never ``run``/``run_async``.
+
+Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
+
+- ``provider`` (class attribute): short name put on errors, e.g. ``"openai"``, ``"azure"``.
+- ``resolve()``: called once by ``warm_up()``/first run. Resolve credentials here and raise
+  ``ConfigurationError`` naming the setting to fix. Nothing is resolved at construction.
+- ``url``: the full URL to POST to (query string included, e.g. Azure's ``api-version``).
+- ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
+  every retry, so a token provider (Azure AD) can hand out a fresh token each time.
+  ``headers_async`` may await an async provider; by default it returns ``headers()``.
+- ``extra_body()``: fields added to every request body; the caller's ``generation_kwargs`` win.
+- ``reply_meta(payload)``: extra meta taken from the top level of a completion or stream chunk
+  (e.g. OpenRouter's serving ``provider``, Azure's ``prompt_filter_results``), merged into the
+  meta of every reply. Return None when there is nothing.
+- ``choice_meta(choice)``: extra meta taken from one choice (e.g. Azure's
+  ``content_filter_results``), merged into that reply's meta. Return None when there is nothing.
+- ``inspects_chunks`` (class attribute): set True to have ``reply_meta``/``choice_meta`` called
+  for every stream chunk too. False by default so the per-chunk path costs nothing for OpenAI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from haybale.errors import ConfigurationError
+from haybale.utils import Secret
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIEndpoint:
+    """The OpenAI API (and every server that copies it): Bearer key, ``{base}/chat/completions``."""
+
+    provider = "openai"
+    inspects_chunks = False
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: Secret | None,
+        organization: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        key_env_var: str = "OPENAI_API_KEY",
+        display_name: str = "OpenAI",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._organization = organization
+        self._default_headers = dict(default_headers or {})
+        self._key_env_var = key_env_var
+        self._display_name = display_name
+        self._headers: dict[str, str] | None = None
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"{type(self).__name__}(url={self.url!r})"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    def resolve(self) -> None:
+        headers = {"Content-Type": "application/json", **self._default_headers}
+        headers["Authorization"] = f"Bearer {self._resolve_key()}"
+        if self._organization:
+            headers["OpenAI-Organization"] = self._organization
+        self._headers = headers
+
+    def _resolve_key(self) -> str:
+        key: str | None = None
+        if self._api_key is not None:
+            try:
+                key = self._api_key.resolve_value()
+            except ValueError:  # a strict env Secret whose variable is unset
+                key = None
+        if not key:
+            raise ConfigurationError(
+                f"No API key for {self._display_name}: set {self._key_env_var} or pass "
+                "api_key=Secret.from_token(...)"
+            )
+        return key
+
+    def headers(self) -> Mapping[str, str]:
+        if self._headers is None:
+            self.resolve()
+        return self._headers  # type: ignore[return-value]  # set by resolve()
+
+    async def headers_async(self) -> Mapping[str, str]:
+        return self.headers()
+
+    def extra_body(self) -> Mapping[str, Any] | None:
+        return None
+
+    def reply_meta(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        return None
+
+    def choice_meta(self, choice: Mapping[str, Any]) -> dict[str, Any] | None:
+        return None
