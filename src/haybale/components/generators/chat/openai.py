@@ -1,0 +1,408 @@
+"""OpenAIChatGenerator: chat completions from OpenAI and every OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import TYPE_CHECKING, Any
+
+from haybale._wire.call import ChatClient
+from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
+from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
+from haybale.core import component, default_from_dict, default_to_dict
+from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingCallbackT, select_streaming_callback
+from haybale.errors import ConfigurationError
+from haybale.tools import (
+    Tool,
+    Toolset,
+    ToolsType,
+    deserialize_tools_or_toolset_inplace,
+    flatten_tools_or_toolsets,
+    serialize_tools_or_toolset,
+)
+from haybale.utils import Secret, deserialize_callable, deserialize_secrets_inplace, serialize_callable
+
+if TYPE_CHECKING:
+    from haybale._wire.chat_stream import AsyncChatStream, ChatStream
+    from haybale._wire.request import ChatRequest
+    from haybale._wire.transport import Transport
+
+
+@component
+class OpenAIChatGenerator:
+    """Generates chat replies with OpenAI models, or any server that speaks the Chat Completions API.
+
+    Takes and returns ``ChatMessage`` objects. Generation parameters given at construction or per
+    call in ``generation_kwargs`` are sent to the API as they are; see OpenAI's API reference.
+
+    Usage::
+
+        from haybale.components.generators.chat import OpenAIChatGenerator
+        from haybale.dataclasses import ChatMessage
+
+        generator = OpenAIChatGenerator(model="gpt-5-mini")
+        reply = generator.run([ChatMessage.from_user("What is NLP?")])["replies"][0]
+
+    Streaming, with a callback (sync in ``run``; sync or async in ``run_async``)::
+
+        generator.run(messages, streaming_callback=print_streaming_chunk)
+
+    or by iterating, which gives the same ``StreamingChunk``s and then the final reply::
+
+        with generator.stream(messages) as stream:
+            for chunk in stream:
+                print(chunk.content, end="")
+        reply = stream.reply
+
+        async with generator.stream_async(messages) as stream:
+            async for chunk in stream:
+                ...
+
+    A streamed reply equals the non-streamed one, plus ``meta["completion_start_time"]``. If a
+    stream breaks, the ``APIError`` raised carries the reply received so far in ``error.partial``.
+
+    With a pydantic model as ``response_format`` the reply text is validated against it; a reply
+    that does not validate is still returned, with the error text in
+    ``meta["structured_output_error"]`` (and a logged warning). A refusal is in ``meta["refusal"]``.
+    Release connections with ``close()``/``close_async()`` or by using the generator as a
+    (async) context manager.
+    """
+
+    def __init__(
+        self,
+        api_key: Secret = Secret.from_env_var("OPENAI_API_KEY"),  # noqa: B008  (the documented default)
+        model: str = "gpt-5-mini",
+        streaming_callback: StreamingCallbackT | None = None,
+        api_base_url: str | None = None,
+        organization: str | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        tools: ToolsType | None = None,
+        tools_strict: bool = False,
+        http_client_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        _check_init(api_key, generation_kwargs, streaming_callback, timeout, max_retries, http_client_kwargs)
+        _check_tools(tools)
+        self.api_key = api_key
+        self.model = model
+        self.streaming_callback = streaming_callback
+        self.api_base_url = api_base_url
+        self.organization = organization
+        self.generation_kwargs = dict(generation_kwargs or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.tools = tools
+        self.tools_strict = tools_strict
+        self.http_client_kwargs = http_client_kwargs
+        self._client: ChatClient | None = None
+        self._tools_warm = False
+        self._stream_options_rejected = False
+
+    # ---- hooks for provider subclasses -------------------------------------------------------
+
+    def _make_endpoint(self) -> OpenAIEndpoint:
+        """The endpoint this generator talks to. Subclasses for other providers override this."""
+        base_url = self.api_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        return OpenAIEndpoint(base_url=base_url, api_key=self.api_key, organization=self.organization)
+
+    def _make_transport(self, provider: str) -> Transport:
+        from haybale._wire.transport import Transport
+
+        return Transport(
+            provider=provider,
+            timeout=_env_number("OPENAI_TIMEOUT", self.timeout, 30.0, float),
+            max_retries=_env_number("OPENAI_MAX_RETRIES", self.max_retries, 5, int),
+            client_kwargs=self.http_client_kwargs,
+        )
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Resolve the API key, prepare the HTTP client and warm the tools up (once; idempotent)."""
+        if self._client is None:
+            endpoint = self._make_endpoint()
+            endpoint.resolve()
+            client = ChatClient(
+                endpoint, self._make_transport(endpoint.provider), ComponentInfo.from_component(self)
+            )
+            client.stream_options_rejected = self._stream_options_rejected
+            self._client = client
+        if not self._tools_warm:
+            if isinstance(self.tools, Toolset):
+                self.tools.warm_up()
+            else:
+                for item in self.tools or ():
+                    item.warm_up()
+            self._tools_warm = True
+
+    def close(self) -> None:
+        """Close the HTTP connections; the next call opens new ones."""
+        client, self._client = self._client, None
+        if client is not None:
+            self._stream_options_rejected = client.stream_options_rejected
+            client.transport.close()
+
+    async def close_async(self) -> None:
+        """Close the HTTP connections (async clients included); the next call opens new ones."""
+        client, self._client = self._client, None
+        if client is not None:
+            self._stream_options_rejected = client.stream_options_rejected
+            await client.transport.aclose()
+
+    def __enter__(self) -> OpenAIChatGenerator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> OpenAIChatGenerator:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close_async()
+
+    # ---- calls -------------------------------------------------------------------------------
+
+    @component.output_types(replies=list[ChatMessage])
+    def run(
+        self,
+        messages: list[ChatMessage] | str,
+        streaming_callback: StreamingCallbackT | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> dict[str, list[ChatMessage]]:
+        """Reply to ``messages`` (a list of ChatMessage, or one user message as a string)."""
+        callback = select_streaming_callback(
+            self.streaming_callback, streaming_callback, requires_async=False
+        )
+        prepared = self._prepare(
+            messages, generation_kwargs, tools, tools_strict, stream=callback is not None
+        )
+        if prepared is None:
+            return {"replies": []}
+        client, request = prepared
+        if callback is None:
+            return {"replies": client.complete(request)}
+        with client.stream(request) as stream:
+            for chunk in stream:
+                callback(chunk)
+        return {"replies": stream.replies}
+
+    @component.output_types(replies=list[ChatMessage])
+    async def run_async(
+        self,
+        messages: list[ChatMessage] | str,
+        streaming_callback: StreamingCallbackT | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> dict[str, list[ChatMessage]]:
+        """Like ``run``, awaitable; the callback may be sync or async."""
+        callback = select_streaming_callback(self.streaming_callback, streaming_callback, requires_async=True)
+        prepared = self._prepare(
+            messages, generation_kwargs, tools, tools_strict, stream=callback is not None
+        )
+        if prepared is None:
+            return {"replies": []}
+        client, request = prepared
+        if callback is None:
+            return {"replies": await client.complete_async(request)}
+        is_async = inspect.iscoroutinefunction(callback)
+        async with client.stream_async(request) as stream:
+            async for chunk in stream:
+                if is_async:
+                    await callback(chunk)  # type: ignore[misc]
+                else:
+                    callback(chunk)
+        return {"replies": stream.replies}
+
+    def stream(
+        self,
+        messages: list[ChatMessage] | str,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> ChatStream:
+        """Stream a reply as an iterator of ``StreamingChunk``; ``.reply`` holds it at the end."""
+        client, request = self._prepare_stream(messages, generation_kwargs, tools, tools_strict)
+        return client.stream(request)
+
+    def stream_async(
+        self,
+        messages: list[ChatMessage] | str,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> AsyncChatStream:
+        """Like ``stream``, as an async iterator (and async context manager)."""
+        client, request = self._prepare_stream(messages, generation_kwargs, tools, tools_strict)
+        return client.stream_async(request)
+
+    def _prepare_stream(
+        self, messages: Any, generation_kwargs: dict[str, Any] | None, tools: Any, tools_strict: bool | None
+    ) -> tuple[ChatClient, ChatRequest]:
+        prepared = self._prepare(messages, generation_kwargs, tools, tools_strict, stream=True)
+        if prepared is None:
+            raise ValueError("Nothing to stream: messages is empty. Pass at least one ChatMessage.")
+        return prepared
+
+    def _prepare(
+        self,
+        messages: Any,
+        generation_kwargs: dict[str, Any] | None,
+        tools: ToolsType | None,
+        tools_strict: bool | None,
+        *,
+        stream: bool,
+    ) -> tuple[ChatClient, ChatRequest] | None:
+        chat = _as_messages(messages)
+        if not chat:
+            return None
+        kwargs = (
+            {**self.generation_kwargs, **generation_kwargs} if generation_kwargs else self.generation_kwargs
+        )
+        if stream:
+            _check_streamable(kwargs)
+        self.warm_up()
+        client = self._client
+        if client is None:  # warm_up always sets it; this keeps the type checker informed
+            raise RuntimeError("warm_up() did not create the HTTP client")
+        request = client.prepare(
+            chat,
+            model=self.model,
+            generation_kwargs=kwargs,
+            tools=_check_tools(self.tools if tools is None else tools),
+            tools_strict=self.tools_strict if tools_strict is None else tools_strict,
+            stream=stream,
+        )
+        return client, request
+
+    # ---- serialization -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """This generator as a dict (JSON-serializable; the API key only as an env reference)."""
+        generation_kwargs = dict(self.generation_kwargs)
+        response_format = generation_kwargs.get("response_format")
+        if response_format is not None and is_pydantic_model(response_format):
+            generation_kwargs["response_format"] = response_format_to_wire(response_format)
+        callback = self.streaming_callback
+        return default_to_dict(
+            self,
+            model=self.model,
+            streaming_callback=serialize_callable(callback) if callback else None,
+            api_base_url=self.api_base_url,
+            organization=self.organization,
+            generation_kwargs=generation_kwargs,
+            api_key=self.api_key.to_dict() if self.api_key is not None else None,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            tools=serialize_tools_or_toolset(self.tools),
+            tools_strict=self.tools_strict,
+            http_client_kwargs=self.http_client_kwargs,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """A generator from ``to_dict()`` output, or from the dict Haystack writes for it."""
+        data = {**data, "init_parameters": dict(data.get("init_parameters") or {})}
+        init = data["init_parameters"]
+        deserialize_secrets_inplace(init, keys=["api_key"])
+        deserialize_tools_or_toolset_inplace(init, key="tools")
+        callback = init.get("streaming_callback")
+        if isinstance(callback, str):
+            init["streaming_callback"] = deserialize_callable(callback)
+        return default_from_dict(cls, data)
+
+
+def _as_messages(messages: Any) -> list[ChatMessage]:
+    if isinstance(messages, str):
+        return [ChatMessage.from_user(messages)]
+    if isinstance(messages, ChatMessage):
+        return [messages]
+    if not isinstance(messages, list | tuple):
+        raise TypeError(
+            f"messages must be a list of ChatMessage (or a string), got {type(messages).__name__}. "
+            "Build messages with ChatMessage.from_user(...) / from_system(...)."
+        )
+    for position, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            raise TypeError(
+                f"messages[{position}] is a {type(message).__name__}, not a ChatMessage. "
+                "Wrap text with ChatMessage.from_user(...) (or another ChatMessage constructor)."
+            )
+    return list(messages)
+
+
+def _check_tools(tools: ToolsType | None) -> list[Tool]:
+    if not tools:
+        return []
+    flat = flatten_tools_or_toolsets(tools)
+    names = [tool.name for tool in flat]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(
+            f"Duplicate tool names: {', '.join(duplicates)}. "
+            "Each tool needs a unique name: rename or drop one."
+        )
+    return flat
+
+
+def _check_streamable(generation_kwargs: dict[str, Any]) -> None:
+    n = generation_kwargs.get("n")
+    if isinstance(n, int) and n > 1:
+        raise ValueError(
+            f"Streaming returns a single reply, but generation_kwargs has n={n}. "
+            "Remove the streaming callback (or use stream() without n), or set n=1."
+        )
+
+
+def _check_init(
+    api_key: Any,
+    generation_kwargs: Any,
+    streaming_callback: Any,
+    timeout: Any,
+    max_retries: Any,
+    http_client_kwargs: Any,
+) -> None:
+    if api_key is not None and not isinstance(api_key, Secret):
+        raise TypeError(
+            "api_key must be a Secret, not a plain string (so it is never serialized by accident): "
+            "use api_key=Secret.from_token('...') or Secret.from_env_var('OPENAI_API_KEY')."
+        )
+    if generation_kwargs is not None and not isinstance(generation_kwargs, dict):
+        raise TypeError(f"generation_kwargs must be a dict, got {type(generation_kwargs).__name__}.")
+    if streaming_callback is not None and not callable(streaming_callback):
+        raise TypeError("streaming_callback must be a function that takes a StreamingChunk.")
+    if streaming_callback is not None and generation_kwargs:
+        _check_streamable(generation_kwargs)
+    if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    if max_retries is not None and not (isinstance(max_retries, int) and max_retries >= 0):
+        raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}.")
+    if http_client_kwargs is not None and not isinstance(http_client_kwargs, dict):
+        raise TypeError(
+            "http_client_kwargs must be a dict of httpx2.Client arguments, "
+            f"got {type(http_client_kwargs).__name__}."
+        )
+
+
+def _env_number(name: str, value: float | None, default: float, kind: type[float] | type[int]) -> Any:
+    """``value`` if given, else the environment variable ``name``, else ``default``."""
+    if value is not None:
+        return value
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return kind(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"The environment variable {name}={raw!r} is not a valid {kind.__name__}: set it to a number "
+            f"or unset it to use the default ({default})."
+        ) from None

@@ -1,0 +1,200 @@
+"""Tools: definitions sent, strict mode, overrides, tool calls back and results sent."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from fake_server import Reply
+
+from haybale.dataclasses import ChatMessage, ToolCall
+from haybale.tools import Tool, Toolset
+
+PARAMS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string", "description": "City name"},
+        "options": {
+            "type": "object",
+            "properties": {
+                "unit": {"type": "string"},
+                "days": {"type": "array", "items": {"type": "integer"}},
+            },
+        },
+    },
+    "required": ["city"],
+}
+
+
+def weather(city: str, options: dict | None = None) -> str:
+    return f"sunny in {city}"
+
+
+def tool(name: str = "weather", params: dict[str, Any] | None = None) -> Tool:
+    return Tool(
+        name=name, description=f"{name} tool", parameters=copy.deepcopy(params or PARAMS), function=weather
+    )
+
+
+def tool_call_completion(*calls: tuple[str, str, str]) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-t",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m-1",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
+                        for call_id, name, args in calls
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def text_completion(text: str = "ok") -> dict[str, Any]:
+    body = tool_call_completion()
+    body["choices"][0]["message"] = {"role": "assistant", "content": text}
+    body["choices"][0]["finish_reason"] = "stop"
+    return body
+
+
+def test_tools_are_sent_as_functions_and_calls_come_back(
+    make_openai: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(Reply.json(tool_call_completion(("call_a", "weather", '{"city": "Paris"}'))))
+    reply = parity.run(make_openai(tools=[tool()]), "weather in Paris?")["replies"][0]
+    assert reply.tool_calls == [ToolCall(tool_name="weather", arguments={"city": "Paris"}, id="call_a")]
+    assert reply.meta["finish_reason"] == "tool_calls"
+    assert fake_server.requests[0].json["tools"] == [
+        {
+            "type": "function",
+            "function": {"name": "weather", "description": "weather tool", "parameters": PARAMS},
+        }
+    ]
+
+
+def test_strict_tools_are_strict_recursively_and_the_tool_is_untouched(
+    make_openai: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(Reply.json(text_completion()))
+    the_tool = tool()
+    parity.run(make_openai(tools=[the_tool], tools_strict=True), "hi")
+    (definition,) = fake_server.requests[0].json["tools"]
+    function = definition["function"]
+    assert function["strict"] is True
+    params = function["parameters"]
+    assert params["additionalProperties"] is False
+    assert params["required"] == ["city", "options"]
+    options = params["properties"]["options"]
+    assert options["additionalProperties"] is False
+    assert options["required"] == ["unit", "days"]
+    assert the_tool.parameters == PARAMS
+
+
+def test_run_tools_replace_init_tools_and_empty_list_disables(
+    make_openai: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(
+        Reply.json(text_completion()), Reply.json(text_completion()), Reply.json(text_completion())
+    )
+    generator = make_openai(tools=[tool("init_tool")])
+    parity.run(generator, "a", tools=[tool("run_tool")], tools_strict=True)
+    parity.run(generator, "b", tools=[])
+    parity.run(generator, "c")
+    first, second, third = (request.json for request in fake_server.requests)
+    assert [t["function"]["name"] for t in first["tools"]] == ["run_tool"]
+    assert first["tools"][0]["function"]["strict"] is True
+    assert "tools" not in second
+    assert [t["function"]["name"] for t in third["tools"]] == ["init_tool"]
+    assert "strict" not in third["tools"][0]["function"]
+
+
+def test_toolsets_are_flattened(make_openai: Any, fake_server: Any, parity: Any) -> None:
+    fake_server.script(Reply.json(text_completion()))
+    toolset = Toolset([tool("a"), tool("b")])
+    parity.run(make_openai(tools=[toolset, tool("c")]), "hi")
+    assert [t["function"]["name"] for t in fake_server.requests[0].json["tools"]] == ["a", "b", "c"]
+
+
+def test_duplicate_tool_names_are_rejected(make_openai: Any, parity: Any) -> None:
+    with pytest.raises(ValueError, match="dup"):
+        make_openai(tools=[tool("dup"), tool("dup")])
+    error = parity.raises(ValueError, make_openai(), "hi", tools=[tool("twice"), tool("twice")])
+    assert "twice" in str(error)
+
+
+def test_tool_call_and_result_round_trip_preserves_ids(
+    make_openai: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(
+        Reply.json(
+            tool_call_completion(
+                ("call_1", "weather", '{"city": "Rome"}'), ("call_2", "weather", '{"city": "Oslo"}')
+            )
+        ),
+        Reply.json(text_completion("Rome sunny, Oslo snowy")),
+    )
+    generator = make_openai(tools=[tool()])
+    question = ChatMessage.from_user("Rome and Oslo?")
+    assistant = parity.run(generator, [question])["replies"][0]
+    results = [ChatMessage.from_tool(weather(**call.arguments), origin=call) for call in assistant.tool_calls]
+    final = parity.run(generator, [question, assistant, *results])["replies"][0]
+    assert final.text == "Rome sunny, Oslo snowy"
+    sent = fake_server.requests[1].json["messages"]
+    assert sent[1] == {
+        "role": "assistant",
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "weather", "arguments": '{"city":"Rome"}'},
+            },
+            {
+                "id": "call_2",
+                "type": "function",
+                "function": {"name": "weather", "arguments": '{"city":"Oslo"}'},
+            },
+        ],
+    }
+    assert sent[2:] == [
+        {"role": "tool", "tool_call_id": "call_1", "content": "sunny in Rome"},
+        {"role": "tool", "tool_call_id": "call_2", "content": "sunny in Oslo"},
+    ]
+
+
+def test_invalid_arguments_in_a_completion_keep_the_call(
+    make_openai: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(Reply.json(tool_call_completion(("c", "weather", '{"city": Paris}'))))
+    reply = parity.run(make_openai(tools=[tool()]), "hi")["replies"][0]
+    assert reply.tool_calls == [
+        ToolCall(tool_name="weather", arguments={}, id="c", extra={"raw_arguments": '{"city": Paris}'})
+    ]
+
+
+def test_streamed_tool_call_with_tools(make_openai: Any, fake_server: Any, parity: Any) -> None:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {"id": "s", "model": "m-1", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    first = {"index": 0, "id": "call_s", "type": "function", "function": {"name": "weather", "arguments": ""}}
+    events = [
+        chunk({"role": "assistant", "content": None, "tool_calls": [first]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": "Lima"}'}}]}),
+        chunk({}, "tool_calls"),
+    ]
+    fake_server.script(Reply.sse(events))
+    seen: list[Any] = []
+    reply = parity.run(make_openai(tools=[tool()]), "hi", streaming_callback=seen.append)["replies"][0]
+    assert reply.tool_calls == [ToolCall(tool_name="weather", arguments={"city": "Lima"}, id="call_s")]
+    assert seen[0].tool_calls[0].tool_name == "weather"
+    assert seen[0].start is True
