@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -266,3 +268,16 @@ def test_http_client_kwargs_reach_the_client(make_openai: Any, fake_server: Any,
     fake_server.script(Reply.json(completion("ok")))
     parity.run(make_openai(http_client_kwargs={"headers": {"X-Custom": "yes"}}), "hi")
     assert fake_server.requests[0].headers["x-custom"] == "yes"
+
+
+def test_import_and_construction_stay_light() -> None:
+    code = (
+        "import sys\n"
+        "from haybale.components.generators.chat import OpenAIChatGenerator\n"
+        "OpenAIChatGenerator(model='m')\n"
+        "heavy = [m for m in ('pydantic', 'httpx2', 'httpcore2', 'asyncio', 'anyio', 'ssl')\n"
+        "         if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
