@@ -12,7 +12,7 @@ everything received so far, i.e. exactly what the consumer has already seen.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from contextlib import AsyncExitStack, ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -90,7 +90,7 @@ class ChatStream(_StreamBase):
         self._request = retry
         return stack.enter_context(transport.stream_lines(endpoint.url, retry.payload, endpoint.headers))
 
-    def _generate(self) -> Iterator[StreamingChunk]:
+    def _generate(self) -> Generator[StreamingChunk, None, None]:
         decoder = SSEDecoder()
         decode, feed = decoder.feed, self._assembler.feed
         try:
@@ -153,7 +153,7 @@ class AsyncChatStream(_StreamBase):
             transport.stream_lines_async(endpoint.url, retry.payload, endpoint.headers_async)
         )
 
-    async def _generate(self) -> AsyncIterator[StreamingChunk]:
+    async def _generate(self) -> AsyncGenerator[StreamingChunk, None]:
         decoder = SSEDecoder()
         decode, feed = decoder.feed, self._assembler.feed
         try:

@@ -127,7 +127,7 @@ def parse_arguments(
                 raw,
             )
         return {}, {"raw_arguments": raw}
-    return value, None  # type: ignore[return-value]  # _json_object only returns dicts or _NOT_JSON
+    return value, None  # _json_object only returns dicts or _NOT_JSON
 
 
 def _json_object(text: Any) -> Any:
