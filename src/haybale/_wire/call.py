@@ -49,7 +49,7 @@ class ChatClient:
         self.transport = transport
         self.component_info = component_info
         self.stream_options_rejected = False
-        self._tools_cache: tuple[Any, bool, list[dict[str, Any]]] | None = None
+        self._tools_cache: tuple[tuple[Tool, ...], bool, list[dict[str, Any]]] | None = None
 
     def prepare(
         self,
@@ -74,13 +74,19 @@ class ChatClient:
     def _tool_definitions(self, tools: Sequence[Tool], strict: bool) -> list[dict[str, Any]] | None:
         if not tools:
             return None
-        # The same tools are sent on every call of a generator: rebuild only when they change.
-        key = tuple(map(id, tools))
+        # A generator usually sends the same Tool objects on every call: rebuild (and re-run the
+        # strict conversion) only when the objects change. The cache holds the tools themselves,
+        # so an identity match can never be a recycled id.
         cached = self._tools_cache
-        if cached is not None and cached[0] == key and cached[1] == strict:
+        if (
+            cached is not None
+            and cached[1] == strict
+            and len(cached[0]) == len(tools)
+            and all(a is b for a, b in zip(cached[0], tools, strict=True))
+        ):
             return cached[2]
         definitions = tool_definitions(tools, strict)
-        self._tools_cache = (key, strict, definitions)
+        self._tools_cache = (tuple(tools), strict, definitions)
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
