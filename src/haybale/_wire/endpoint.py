@@ -3,7 +3,8 @@
 An ``Endpoint`` belongs to one generator and answers every provider-specific question the shared
 request/response code asks. ``OpenAIEndpoint`` is the base; a provider subclasses it and overrides
 only the hooks it needs. The generator subclass then overrides ``_make_endpoint()`` to build its
-endpoint, never ``run``/``run_async``.
+endpoint (and, if its timeout/retry settings come from elsewhere, ``_make_transport(provider)``),
+never ``run``/``run_async``. Both are called once, by ``warm_up()`` (or the first call).
 
 Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 
