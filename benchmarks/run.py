@@ -1,0 +1,251 @@
+"""Run the benchmark suite: haybale against the openai SDK, haystack-ai and langchain-openai.
+
+Each measurement is one fresh client process in the peer's own virtualenv (``.bench/<venv>``), pinned
+to one core while the benchmark server runs on the other. Phases are repeated and peers interleaved;
+the table reports medians with min-max, haybale's ratios to the openai SDK and to haystack, and
+whether each target holds. ``bash benchmarks/run.sh`` sets the venvs up and calls this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from report import render, write_readme
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENVS = ROOT / ".bench"
+
+
+@dataclass(frozen=True)
+class PeerSpec:
+    name: str
+    venv: str
+    script: str
+    import_stmt: str
+    package: str
+
+
+PEERS = {
+    "haybale": PeerSpec(
+        "haybale",
+        "haybale",
+        "haybale.py",
+        "from haybale.components.generators.chat import OpenAIChatGenerator",
+        "haybale",
+    ),
+    "openai": PeerSpec("openai", "openai", "openai_sdk.py", "from openai import OpenAI", "openai"),
+    "haystack": PeerSpec(
+        "haystack",
+        "haystack-ai",
+        "haystack.py",
+        "from haystack.components.generators.chat import OpenAIChatGenerator",
+        "haystack-ai",
+    ),
+    "langchain": PeerSpec(
+        "langchain",
+        "langchain-openai",
+        "langchain.py",
+        "from langchain_openai import ChatOpenAI",
+        "langchain-openai",
+    ),
+}
+PHASES = ("import", "sequential", "streaming", "concurrency")
+# Keep the peers quiet and offline: no telemetry, no tracing.
+CLIENT_ENV = {
+    "HAYSTACK_TELEMETRY_ENABLED": "False",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGSMITH_TRACING": "false",
+    "OPENAI_API_KEY": "bench-key",
+}
+
+
+def python_of(peer: PeerSpec) -> str:
+    return str(VENVS / peer.venv / "bin" / "python")
+
+
+def run_child(cmd: list[str], timeout: float = 900) -> tuple[str, Any]:
+    """Run ``cmd`` to completion; return its stdout and its rusage (from wait4)."""
+    env = {**os.environ, **CLIENT_ENV}
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=ROOT)
+        assert proc.stdout is not None
+        watchdog = threading.Timer(timeout, proc.kill)  # a hung client must not hang the suite
+        watchdog.start()
+        try:
+            out = proc.stdout.read().decode()
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            watchdog.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{tail}")
+    return out, usage
+
+
+class Server:
+    """The benchmark server as a child process, with a reading of its CPU time."""
+
+    def __init__(self, chunks: int, cpu: int | None) -> None:
+        cmd = [sys.executable, str(HERE / "server.py"), "--chunks", str(chunks)]
+        if cpu is not None:
+            cmd += ["--cpu", str(cpu)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError(f"the benchmark server did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}/v1"
+
+    def cpu_seconds(self) -> float:
+        stats_url = self.url.removesuffix("/v1") + "/stats"
+        with urllib.request.urlopen(stats_url, timeout=10) as response:
+            return float(json.loads(response.read())["cpu_s"])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def measure_import(peer: PeerSpec) -> dict[str, float]:
+    code = (
+        "import resource as r\nu=r.getrusage(0)\n"
+        f"{peer.import_stmt}\n"
+        "v=r.getrusage(0)\nprint(v.ru_utime+v.ru_stime-u.ru_utime-u.ru_stime)"
+    )
+    out, usage = run_child([python_of(peer), "-c", code])
+    return {
+        "process_cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000,
+        "import_cpu_ms": float(out.strip()) * 1000,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def measure_phase(peer: PeerSpec, phase: str, server: Server, args: argparse.Namespace) -> dict[str, float]:
+    if phase == "import":
+        return measure_import(peer)
+    cmd = [python_of(peer), str(HERE / "clients" / peer.script), phase, "--url", server.url]
+    cmd += ["--calls", str(args.calls), "--chunks", str(args.chunks), "--in-flight", str(args.in_flight)]
+    before = server.cpu_seconds()
+    out, _ = run_child(cmd)
+    server_cpu = server.cpu_seconds() - before
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    if "error" in result:
+        raise RuntimeError(f"{peer.name} {phase}: reply check failed: {result['error']}")
+    units = args.chunks if phase == "streaming" else args.calls
+    result["server_cpu_us_per_unit"] = server_cpu / units * 1e6
+    return result
+
+
+def versions(peers: list[PeerSpec]) -> dict[str, str]:
+    found = {}
+    for peer in peers:
+        code = f"import importlib.metadata as m; print(m.version({peer.package!r}))"
+        found[peer.name] = run_child([python_of(peer), "-c", code])[0].strip()
+    return found
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{model}, {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}"
+
+
+def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    two_cores = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+    server = Server(args.chunks, 0 if two_cores else None)
+    if two_cores:
+        os.sched_setaffinity(0, {1})  # the clients inherit core 1; the server has core 0
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {ph: {p.name: [] for p in peers} for ph in phases}
+    try:
+        for peer in peers:  # warm the bytecode caches so no run pays for compiling
+            measure_import(peer)
+        for repeat in range(args.repeats):
+            for phase in phases:
+                shift = repeat % len(peers)
+                for peer in peers[shift:] + peers[:shift]:
+                    result = measure_phase(peer, phase, server, args)
+                    runs[phase][peer.name].append(result)
+                    print(
+                        f"[{repeat + 1}/{args.repeats}] {phase:<11} {peer.name:<9} {_brief(result)}",
+                        flush=True,
+                    )
+    finally:
+        server.stop()
+    return {
+        "runs": runs,
+        "settings": {k: getattr(args, k) for k in ("calls", "chunks", "in_flight", "repeats", "quick")},
+        "versions": versions(peers),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _brief(result: dict[str, float]) -> str:
+    return " ".join(f"{k}={v:.4g}" for k, v in result.items() if isinstance(v, float))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="few calls/chunks, one repeat (development)")
+    parser.add_argument(
+        "--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}"
+    )
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}"
+    )
+    parser.add_argument("--repeats", type=int, default=None, help="runs per phase and peer (default 5)")
+    parser.add_argument("--calls", type=int, default=None, help="calls per run (default 1000)")
+    parser.add_argument(
+        "--chunks", type=int, default=None, help="chunks in the streamed reply (default 20000)"
+    )
+    parser.add_argument("--in-flight", type=int, default=100)
+    parser.add_argument("--no-readme", action="store_true", help="do not update benchmarks/README.md")
+    args = parser.parse_args()
+    args.repeats = args.repeats or (1 if args.quick else 5)
+    args.calls = args.calls or (100 if args.quick else 1000)
+    args.chunks = args.chunks or (2000 if args.quick else 20_000)
+    unknown = set(args.peers.split(",")) - set(PEERS) | set(args.phases.split(",")) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown peer or phase: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    peers = [PEERS[name] for name in PEERS if name in args.peers.split(",")]
+    missing = [p.venv for p in peers if not Path(python_of(p)).exists()]
+    if missing:
+        sys.exit(f"missing virtualenvs {missing}: run `bash benchmarks/run.sh` to create them")
+    phases = [ph for ph in PHASES if ph in args.phases.split(",")]
+    results = run_suite(peers, phases, args)
+    table = render(results)
+    print("\n" + table)
+    full = not args.quick and len(peers) == len(PEERS) and len(phases) == len(PHASES)
+    if full and not args.no_readme:
+        (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        write_readme(HERE / "README.md", table)
+        print("\nwrote benchmarks/README.md and benchmarks/results.json")
+    if "MISS" in table:
+        print("\nsome targets were missed: see the table above")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up one virtualenv per peer under .bench/ (once) and run the benchmark suite.
+# Usage: bash benchmarks/run.sh [--quick] [--peers haybale,openai,...] [run.py options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+
+make_venv() {  # make_venv <dir> <pip install arguments...>
+    local dir=".bench/$1"
+    shift
+    if [ ! -x "$dir/bin/python" ] || [ ! -f "$dir/.installed" ]; then
+        echo "setting up $dir ..."
+        "$PYTHON" -m venv "$dir"
+        "$dir/bin/pip" install --quiet "$@"
+        touch "$dir/.installed"
+    fi
+}
+
+mkdir -p .bench
+# The three peers install in parallel: each takes a while.
+make_venv openai openai > .bench/openai.log 2>&1 &
+make_venv haystack-ai haystack-ai > .bench/haystack-ai.log 2>&1 &
+make_venv langchain-openai langchain-openai > .bench/langchain-openai.log 2>&1 &
+make_venv haybale -e . > .bench/haybale.log 2>&1 &
+for job in $(jobs -p); do
+    wait "$job" || { echo "a virtualenv install failed: see .bench/*.log" >&2; exit 1; }
+done
+
+exec "$PYTHON" benchmarks/run.py "$@"
