@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 # The peer scripts are named like the libraries they drive (haystack.py, haybale.py): take their folder
@@ -47,6 +48,24 @@ class Peer:
     async_call: Callable[[str], Callable[[], Awaitable[str]]]
 
 
+@contextlib.contextmanager
+def _measured() -> Iterator[None]:
+    """Mark the measured region; with BENCH_PROFILE=<file> set, profile just that region into it."""
+    target = os.environ.get("BENCH_PROFILE")
+    if not target:
+        yield
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(target)
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -67,8 +86,9 @@ def sequential(peer: Peer, url: str, calls: int) -> dict[str, float]:
     for _ in range(WARM_UP_CALLS):
         _check(call(), REPLY_TEXT, "warm-up reply")
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    for _ in range(calls):
-        _check(call(), REPLY_TEXT, "reply")
+    with _measured():
+        for _ in range(calls):
+            _check(call(), REPLY_TEXT, "reply")
     cpu = _cpu() - start_cpu
     wall = time.perf_counter() - start_wall
     return {"cpu_us_per_call": cpu / calls * 1e6, "wall_s": wall, "calls": calls}
@@ -79,7 +99,8 @@ def streaming(peer: Peer, url: str, chunks: int) -> dict[str, float]:
     _check(call(), REPLY_TEXT, "warm-up reply")  # opens the connection, loads lazy modules
     expected = "".join(stream_piece(i) for i in range(chunks))
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    count, text, reply = run()
+    with _measured():
+        count, text, reply = run()
     cpu = _cpu() - start_cpu
     wall = time.perf_counter() - start_wall
     if count != chunks:
@@ -101,7 +122,8 @@ async def _concurrent(peer: Peer, url: str, calls: int, in_flight: int) -> tuple
             _check(await call(), REPLY_TEXT, "reply")
 
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(calls)))
+    with _measured():
+        await asyncio.gather(*(one() for _ in range(calls)))
     return _cpu() - start_cpu, time.perf_counter() - start_wall
 
 
