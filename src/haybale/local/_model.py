@@ -21,7 +21,9 @@ def find_model_path() -> Path:
     try:
         files = importlib.metadata.distribution(MODEL_DISTRIBUTION).files or []
     except importlib.metadata.PackageNotFoundError:
-        raise ConfigurationError(f"The local model package {MODEL_DISTRIBUTION!r} is missing: {INSTALL_HINT}") from None
+        raise ConfigurationError(
+            f"The local model package {MODEL_DISTRIBUTION!r} is missing: {INSTALL_HINT}"
+        ) from None
     for file in files:
         if file.name.endswith(".gguf"):
             path = Path(str(file.locate())).resolve()

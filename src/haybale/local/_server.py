@@ -130,7 +130,11 @@ class LocalModelServer:
             # A new session keeps Ctrl-C in the terminal from reaching the server directly: the
             # parent decides when it stops, and can stop its whole process group.
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         atexit.register(self.stop)
         try:
@@ -159,10 +163,20 @@ class LocalModelServer:
 
     def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as response:
+            # The URL is always our own http://127.0.0.1 address, never user input.
+            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as response:  # noqa: S310
                 return bool(response.status == 200)
         except (OSError, urllib.error.URLError):
             return False
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Block until the server exits (or ``timeout`` passes); its exit code, or None if still running."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
         """The last lines the server wrote (empty if there is no log)."""

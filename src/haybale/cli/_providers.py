@@ -1,0 +1,130 @@
+"""Pick the provider and build its chat generator (imported only when that provider is used)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from haybale.cli._errors import CommandError, Target
+
+if TYPE_CHECKING:
+    from haybale.components.generators.chat import OpenAIChatGenerator
+
+_CLASS_NAMES = {
+    "openai": "OpenAIChatGenerator",
+    "azure": "AzureOpenAIChatGenerator",
+    "openrouter": "OpenRouterChatGenerator",
+}
+_KEY_ENV = {"openai": "OPENAI_API_KEY", "openrouter": "OPENROUTER_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+
+
+def choose_provider(requested: str | None, env: Mapping[str, str]) -> str:
+    """The requested provider, else the first one whose credentials are set, else the local model."""
+    if requested:
+        return requested
+    if env.get("OPENAI_API_KEY"):
+        return "openai"
+    if env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_OPENAI_AD_TOKEN"):
+        return "azure"
+    if env.get("OPENROUTER_API_KEY"):
+        return "openrouter"
+    return "local"
+
+
+def _require_key(provider: str, env: Mapping[str, str]) -> None:
+    name = _KEY_ENV[provider]
+    if provider == "azure" and env.get("AZURE_OPENAI_AD_TOKEN"):
+        return
+    if not env.get(name):
+        also = " or AZURE_OPENAI_AD_TOKEN" if provider == "azure" else ""
+        raise CommandError(
+            f"no API key for {provider}: set {name}{also}, or use --provider local for the embedded model"
+        )
+
+
+def _generation_kwargs(
+    provider: str, base_url: str | None, temperature: float | None, max_tokens: int | None
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if temperature is not None:
+        kwargs["temperature"] = temperature
+    if max_tokens is not None:
+        # OpenAI's own reasoning models reject max_tokens; compatible servers often only know max_tokens.
+        official = provider == "azure" or (provider == "openai" and base_url is None)
+        kwargs["max_completion_tokens" if official else "max_tokens"] = max_tokens
+    return kwargs
+
+
+def build_generator(
+    provider: str,
+    *,
+    model: str | None,
+    base_url: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    stack: contextlib.ExitStack,
+) -> tuple[OpenAIChatGenerator, Target]:
+    """A warmed-up generator for ``provider``; resources it needs (the local server) live on ``stack``."""
+    env = os.environ
+    if provider != "local":
+        _require_key(provider, env)
+    if provider == "local" and base_url is not None:
+        raise CommandError("--base-url does not apply to --provider local; use --provider openai with it")
+    if provider == "openai":
+        base_url = base_url or env.get("OPENAI_BASE_URL") or None
+    kwargs: dict[str, Any] = {
+        "generation_kwargs": _generation_kwargs(provider, base_url, temperature, max_tokens),
+    }
+    if provider == "local":
+        generator, target = _local(model, kwargs, stack)
+    else:
+        generator = _remote(provider, model, base_url, kwargs)
+        target = Target(provider, model or getattr(generator, "model", None), base_url, _KEY_ENV[provider])
+    stack.callback(generator.close)
+    generator.warm_up()
+    return generator, target
+
+
+def _local(
+    model: str | None, kwargs: dict[str, Any], stack: contextlib.ExitStack
+) -> tuple[OpenAIChatGenerator, Target]:
+    from haybale.components.generators.chat import OpenAIChatGenerator
+    from haybale.local import LocalModelServer
+    from haybale.utils import Secret
+
+    print(
+        "haybale: starting the local model (SmolLM2-135M via llama-cpp-python)...",
+        file=sys.stderr,
+        flush=True,
+    )
+    server = stack.enter_context(LocalModelServer())
+    name = model or server.model
+    # llama-cpp-python's server checks no key, but the client always sends one.
+    generator = OpenAIChatGenerator(
+        api_key=Secret.from_token("local-no-key"), model=name, api_base_url=server.base_url, **kwargs
+    )
+    return generator, Target("local", name, server.base_url, None)
+
+
+def _remote(
+    provider: str, model: str | None, base_url: str | None, kwargs: dict[str, Any]
+) -> OpenAIChatGenerator:
+    if model:
+        kwargs["azure_deployment" if provider == "azure" else "model"] = model
+    if provider == "openai":
+        kwargs["api_base_url"] = base_url
+    # Looked up by name so the CLI keeps working while a provider's class is absent from an install.
+    class_name = _CLASS_NAMES[provider]
+    try:
+        module = importlib.import_module("haybale.components.generators.chat")
+        generator_class = getattr(module, class_name)
+    except (ImportError, AttributeError) as error:
+        raise CommandError(
+            f"the {provider} provider is not available in this haybale install ({error})"
+        ) from None
+    generator: OpenAIChatGenerator = generator_class(**kwargs)
+    return generator
