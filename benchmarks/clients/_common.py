@@ -104,7 +104,7 @@ def streaming(peer: Peer, url: str, chunks: int) -> dict[str, float]:
     cpu = _cpu() - start_cpu
     wall = time.perf_counter() - start_wall
     if count != chunks:
-        raise CheckFailed(f"stream: saw {count} content chunks, the server sent {chunks}")
+        raise CheckFailed(f"stream: saw {count} content chunks, expected {chunks}")
     _check(text, expected, "streamed text")
     if reply is not None:
         _check(reply, expected, "reply assembled from the stream")
