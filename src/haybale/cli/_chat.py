@@ -153,7 +153,7 @@ def _print_reply(reply: ChatMessage, printer: _StreamPrinter | None) -> None:
 
 def reply_to_json(reply: ChatMessage, target: Target, timings: dict[str, float]) -> dict[str, Any]:
     """The reply as a JSON-ready dict: text, tool calls, reasoning and meta (with usage and timings)."""
-    reasoning = "".join(item.reasoning_text for item in reply.reasonings) or None
+    reasoning = reply.reasoning.reasoning_text if reply.reasoning is not None else None
     return {
         "provider": target.provider,
         "model": reply.meta.get("model", target.model),

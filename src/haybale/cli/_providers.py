@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from haybale.cli._errors import CommandError, Target
+from haybale.cli._main import UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
@@ -73,7 +74,7 @@ def build_generator(
     if provider != "local":
         _require_key(provider, env)
     if provider == "local" and base_url is not None:
-        raise CommandError("--base-url does not apply to --provider local; use --provider openai with it")
+        raise UsageError("--base-url does not apply to --provider local; use --provider openai with it")
     if provider == "openai":
         base_url = base_url or env.get("OPENAI_BASE_URL") or None
     kwargs: dict[str, Any] = {
