@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from haybale._wire.sse import DONE, SSEDecoder
 
@@ -73,3 +75,21 @@ def test_flush_after_complete_event_returns_nothing() -> None:
     assert decoder.feed("data: x") is None
     assert decoder.feed("") == "x"
     assert decoder.flush() is None
+
+
+# ---- property: events survive any line-ending style -------------------------------------------
+
+_payload = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=30
+)
+
+
+@given(events=st.lists(st.lists(_payload, min_size=1, max_size=3), max_size=6), comments=st.booleans())
+def test_any_events_round_trip(events: list[list[str]], comments: bool) -> None:
+    lines: list[str] = []
+    for data_lines in events:
+        if comments:
+            lines.append(": ping")
+        lines.extend(f"data: {line}" for line in data_lines)
+        lines.append("")
+    assert decode(lines) == [("message", "\n".join(data_lines)) for data_lines in events]

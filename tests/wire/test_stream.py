@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from haybale._wire.endpoint import OpenAIEndpoint
+from haybale._wire.response import parse_completion
 from haybale._wire.stream import StreamAssembler
 from haybale.dataclasses import ComponentInfo, StreamingChunk, ToolCall
 from haybale.errors import APIResponseError
@@ -320,3 +324,54 @@ def test_endpoint_hooks_see_every_chunk_when_asked() -> None:
     meta = assembler.message().meta
     assert meta["provider_name"] == "Groq"
     assert meta["filter"] == {"hate": {"filtered": False}}
+
+
+# ---- property: however a reply is cut into chunks, the assembled message is the same -------------
+
+
+def _cuts(text: str, points: list[int]) -> list[str]:
+    marks = sorted({p % (len(text) + 1) for p in points} | {0, len(text)})
+    return [text[a:b] for a, b in itertools.pairwise(marks) if b > a]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(max_size=60),
+    arguments=st.dictionaries(
+        st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=10)), max_size=4
+    ),
+    text_cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+    arg_cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+)
+def test_any_chunking_assembles_to_the_non_streamed_reply(
+    text: str, arguments: dict[str, Any], text_cuts: list[int], arg_cuts: list[int]
+) -> None:
+    raw_args = json.dumps(arguments)
+    completion = {
+        "model": "m1",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": text,
+                    "tool_calls": [
+                        {"id": "c", "type": "function", "function": {"name": "f", "arguments": raw_args}}
+                    ],
+                },
+            }
+        ],
+        "usage": USAGE,
+    }
+    chunks = [chunk({"role": "assistant"})]
+    chunks += [chunk({"content": piece}) for piece in _cuts(text, text_cuts)]
+    chunks.append(chunk({"tool_calls": [call_delta(0, id="c", name="f", args="")]}))
+    chunks += [chunk({"tool_calls": [call_delta(0, args=piece)]}) for piece in _cuts(raw_args, arg_cuts)]
+    chunks += [chunk({}, finish="tool_calls"), {"model": "m1", "choices": [], "usage": USAGE}]
+    assembler, _ = run(chunks)
+    streamed = assembler.message()
+    (plain,) = parse_completion(completion, endpoint())
+    assert streamed.text == plain.text
+    assert streamed.tool_calls == plain.tool_calls
+    assert {**streamed.meta, "completion_start_time": None} == {**plain.meta, "completion_start_time": None}
