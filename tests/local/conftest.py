@@ -24,7 +24,7 @@ def server_pids(port: int) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"llama_cpp.server" not in args or b"--port" not in args or state == "Z":
+        if not any(b"llama_cpp.server" in arg for arg in args) or b"--port" not in args or state == "Z":
             continue
         if args[args.index(b"--port") + 1] == str(port).encode():
             found.append(int(entry.name))

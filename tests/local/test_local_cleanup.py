@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -119,3 +120,19 @@ def test_local_serve_stops_its_server_on_a_signal(
     process.send_signal(signum)
     assert process.wait(timeout=60) == status
     assert server_pids(port) == []
+
+
+def test_local_serve_killed_outright_takes_its_server_along(
+    haybale_command: list[str], keyless_env: dict[str, str], spawn: list[subprocess.Popen[str]]
+) -> None:
+    process = _start(spawn, [*haybale_command, "local", "serve"], keyless_env)
+    port, _ = _wait_for_url(process, on_stderr=False)
+    (server_pid,) = server_pids(port)
+    process.kill()  # SIGKILL: no cleanup code runs in the CLI
+    process.wait()
+    # The parent-death signal reaches the server; give it a moment to shut down.
+    for _ in range(300):
+        if not server_pids(port):
+            break
+        time.sleep(0.1)
+    assert server_pids(port) == [], f"server {server_pid} outlived its killed parent"

@@ -102,7 +102,7 @@ def _local(
         file=sys.stderr,
         flush=True,
     )
-    server = stack.enter_context(LocalModelServer())
+    server = stack.enter_context(LocalModelServer(die_with_parent=True))
     name = model or server.model
     # llama-cpp-python's server checks no key, but the client always sends one.
     generator = OpenAIChatGenerator(

@@ -16,7 +16,7 @@ def serve(port: int | None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    with LocalModelServer(port=port) as server:
+    with LocalModelServer(port=port, die_with_parent=True) as server:
         print(server.base_url, flush=True)
         print(
             f"haybale: serving model {server.model!r} (OpenAI-compatible, any API key); Ctrl-C stops it",

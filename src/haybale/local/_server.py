@@ -23,6 +23,19 @@ DEFAULT_ALIAS = "smollm2"
 _LOG_TAIL_LINES = 25
 
 
+# Launches the server with Linux's parent-death signal set, so even a SIGKILLed parent (which runs
+# no cleanup) takes the server down. The expected parent pid closes the race of the parent dying
+# before prctl ran.
+_DIE_WITH_PARENT = """\
+import ctypes, os, runpy, signal, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+if os.getppid() != int(sys.argv.pop(1)):
+    sys.exit(1)
+sys.argv[0] = "llama_cpp.server"
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+
 class LocalServerError(HaybaleError):
     """The local model server failed to start, or died while starting."""
 
@@ -50,7 +63,9 @@ class LocalModelServer:
                                             model=server.model, api_base_url=server.base_url)
 
     The server runs in its own process group and is stopped on ``stop``, on context exit and at
-    interpreter exit, so it never outlives the process that started it (short of a SIGKILL).
+    interpreter exit, so it never outlives the process that started it. With ``die_with_parent``
+    (Linux) it also dies when the starting thread's process is killed outright; only use that from a
+    thread that lives as long as the server.
     """
 
     def __init__(
@@ -64,6 +79,7 @@ class LocalModelServer:
         chat_format: str | None = None,
         startup_timeout: float = 120.0,
         log_path: str | Path | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         if port is not None and not 0 < port < 65536:
             raise ValueError(f"port must be between 1 and 65535, got {port}; or pass None for a free port")
@@ -78,6 +94,7 @@ class LocalModelServer:
         self._model_path = Path(model_path) if model_path is not None else None
         self._log_path = Path(log_path) if log_path is not None else None
         self._owns_log = log_path is None
+        self.die_with_parent = die_with_parent
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -105,7 +122,10 @@ class LocalModelServer:
     def command(self) -> list[str]:
         """The command line that starts the server."""
         model_path = self._model_path or find_model_path()
-        args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path)]
+        if self.die_with_parent and sys.platform == "linux":
+            args = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), "--model", str(model_path)]
+        else:
+            args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path)]
         args += ["--model_alias", self.model, "--host", "127.0.0.1", "--port", str(self.port)]
         args += ["--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads)]
         # The model's own chat template (used when chat_format is None) handles forced tool calls.
