@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING, Any
 from haybale._wire.call import ChatClient
 from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
+from haybale.components.generators.chat._checks import (
+    as_messages,
+    check_init,
+    check_streamable,
+    check_tools,
+    env_number,
+)
 from haybale.core import component, default_from_dict, default_to_dict
 from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingCallbackT, select_streaming_callback
-from haybale.errors import ConfigurationError
-from haybale.tools import (
-    Tool,
-    Toolset,
-    ToolsType,
-    deserialize_tools_or_toolset_inplace,
-    flatten_tools_or_toolsets,
-    serialize_tools_or_toolset,
-)
+from haybale.tools import Toolset, ToolsType, deserialize_tools_or_toolset_inplace, serialize_tools_or_toolset
 from haybale.utils import Secret, deserialize_callable, deserialize_secrets_inplace, serialize_callable
 
 if TYPE_CHECKING:
@@ -82,8 +81,8 @@ class OpenAIChatGenerator:
         tools_strict: bool = False,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_init(api_key, generation_kwargs, streaming_callback, timeout, max_retries, http_client_kwargs)
-        _check_tools(tools)
+        check_init(api_key, generation_kwargs, streaming_callback, timeout, max_retries, http_client_kwargs)
+        check_tools(tools)
         self.api_key = api_key
         self.model = model
         self.streaming_callback = streaming_callback
@@ -111,8 +110,8 @@ class OpenAIChatGenerator:
 
         return Transport(
             provider=provider,
-            timeout=_env_number("OPENAI_TIMEOUT", self.timeout, 30.0, float),
-            max_retries=_env_number("OPENAI_MAX_RETRIES", self.max_retries, 5, int),
+            timeout=env_number("OPENAI_TIMEOUT", self.timeout, 30.0, float),
+            max_retries=env_number("OPENAI_MAX_RETRIES", self.max_retries, 5, int),
             client_kwargs=self.http_client_kwargs,
         )
 
@@ -261,14 +260,14 @@ class OpenAIChatGenerator:
         *,
         stream: bool,
     ) -> tuple[ChatClient, ChatRequest] | None:
-        chat = _as_messages(messages)
+        chat = as_messages(messages)
         if not chat:
             return None
         kwargs = (
             {**self.generation_kwargs, **generation_kwargs} if generation_kwargs else self.generation_kwargs
         )
         if stream:
-            _check_streamable(kwargs)
+            check_streamable(kwargs)
         self.warm_up()
         client = self._client
         if client is None:  # warm_up always sets it; this keeps the type checker informed
@@ -277,7 +276,7 @@ class OpenAIChatGenerator:
             chat,
             model=self.model,
             generation_kwargs=kwargs,
-            tools=_check_tools(self.tools if tools is None else tools),
+            tools=check_tools(self.tools if tools is None else tools),
             tools_strict=self.tools_strict if tools_strict is None else tools_strict,
             stream=stream,
         )
@@ -318,91 +317,3 @@ class OpenAIChatGenerator:
         if isinstance(callback, str):
             init["streaming_callback"] = deserialize_callable(callback)
         return default_from_dict(cls, data)
-
-
-def _as_messages(messages: Any) -> list[ChatMessage]:
-    if isinstance(messages, str):
-        return [ChatMessage.from_user(messages)]
-    if isinstance(messages, ChatMessage):
-        return [messages]
-    if not isinstance(messages, list | tuple):
-        raise TypeError(
-            f"messages must be a list of ChatMessage (or a string), got {type(messages).__name__}. "
-            "Build messages with ChatMessage.from_user(...) / from_system(...)."
-        )
-    for position, message in enumerate(messages):
-        if not isinstance(message, ChatMessage):
-            raise TypeError(
-                f"messages[{position}] is a {type(message).__name__}, not a ChatMessage. "
-                "Wrap text with ChatMessage.from_user(...) (or another ChatMessage constructor)."
-            )
-    return list(messages)
-
-
-def _check_tools(tools: ToolsType | None) -> list[Tool]:
-    if not tools:
-        return []
-    flat = flatten_tools_or_toolsets(tools)
-    names = [tool.name for tool in flat]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValueError(
-            f"Duplicate tool names: {', '.join(duplicates)}. "
-            "Each tool needs a unique name: rename or drop one."
-        )
-    return flat
-
-
-def _check_streamable(generation_kwargs: dict[str, Any]) -> None:
-    n = generation_kwargs.get("n")
-    if isinstance(n, int) and n > 1:
-        raise ValueError(
-            f"Streaming returns a single reply, but generation_kwargs has n={n}. "
-            "Remove the streaming callback (or use stream() without n), or set n=1."
-        )
-
-
-def _check_init(
-    api_key: Any,
-    generation_kwargs: Any,
-    streaming_callback: Any,
-    timeout: Any,
-    max_retries: Any,
-    http_client_kwargs: Any,
-) -> None:
-    if api_key is not None and not isinstance(api_key, Secret):
-        raise TypeError(
-            "api_key must be a Secret, not a plain string (so it is never serialized by accident): "
-            "use api_key=Secret.from_token('...') or Secret.from_env_var('OPENAI_API_KEY')."
-        )
-    if generation_kwargs is not None and not isinstance(generation_kwargs, dict):
-        raise TypeError(f"generation_kwargs must be a dict, got {type(generation_kwargs).__name__}.")
-    if streaming_callback is not None and not callable(streaming_callback):
-        raise TypeError("streaming_callback must be a function that takes a StreamingChunk.")
-    if streaming_callback is not None and generation_kwargs:
-        _check_streamable(generation_kwargs)
-    if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    if max_retries is not None and not (isinstance(max_retries, int) and max_retries >= 0):
-        raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}.")
-    if http_client_kwargs is not None and not isinstance(http_client_kwargs, dict):
-        raise TypeError(
-            "http_client_kwargs must be a dict of httpx2.Client arguments, "
-            f"got {type(http_client_kwargs).__name__}."
-        )
-
-
-def _env_number(name: str, value: float | None, default: float, kind: type[float] | type[int]) -> Any:
-    """``value`` if given, else the environment variable ``name``, else ``default``."""
-    if value is not None:
-        return value
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return kind(default)
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ConfigurationError(
-            f"The environment variable {name}={raw!r} is not a valid {kind.__name__}: set it to a number "
-            f"or unset it to use the default ({default})."
-        ) from None
