@@ -38,7 +38,7 @@ TARGETS = {
     ("streaming", "peak_rss_mb"): 0.7,
     ("concurrency", "peak_rss_mb"): 0.7,
 }
-PEER_ORDER = ("haybale", "openai", "haystack", "langchain")
+PEER_ORDER = ("haybale", "openai", "haystack", "langchain", "httpx2")
 
 
 def _cell(values: list[float], fmt: str) -> str:

@@ -60,6 +60,8 @@ PEERS = {
         "from langchain_openai import ChatOpenAI",
         "langchain-openai",
     ),
+    # Not a peer: plain httpx2 + jiter, the floor of the transport haybale is built on.
+    "httpx2": PeerSpec("httpx2", "haybale", "httpx2_raw.py", "import httpx2, jiter", "httpx2"),
 }
 PHASES = ("import", "sequential", "streaming", "concurrency")
 # Keep the peers quiet and offline: no telemetry, no tracing.
