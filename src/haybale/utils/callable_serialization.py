@@ -1,0 +1,60 @@
+"""Callables to and from their import path, e.g. a streaming callback or a tool's function."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from haybale.core._imports import import_object
+from haybale.errors import DeserializationError, SerializationError
+
+
+def serialize_callable(callable_handler: Callable[..., Any]) -> str:
+    """The import path (``module.qualname``) of a module-level function, method or builtin.
+
+    Lambdas and functions defined inside other functions have no import path and are refused.
+    """
+    if not callable(callable_handler):
+        raise SerializationError(f"Expected a callable, got {type(callable_handler).__name__}.")
+    target: Any = callable_handler
+    if inspect.ismethod(target):
+        if not isinstance(target.__self__, type):
+            raise SerializationError(
+                f"Cannot serialize the bound method {target.__qualname__!r}: its instance cannot be "
+                "written to a string. Use a module-level function, a staticmethod or a classmethod."
+            )
+        target = target.__func__  # a classmethod is addressed through its function's qualname
+    qualname = getattr(target, "__qualname__", None)
+    module = getattr(target, "__module__", None)
+    if not isinstance(qualname, str) or not isinstance(module, str):
+        raise SerializationError(
+            f"Cannot serialize {callable_handler!r}: it has no module-level name. "
+            "Pass a function defined at the top level of a module."
+        )
+    if "<lambda>" in qualname:
+        raise SerializationError(
+            "Cannot serialize a lambda: it has no import path. Define it with `def` at module level."
+        )
+    if "<locals>" in qualname:
+        raise SerializationError(
+            f"Cannot serialize {qualname!r}: it is defined inside a function, so it cannot be imported. "
+            "Move it to module level."
+        )
+    return f"{module}.{qualname}"
+
+
+def deserialize_callable(callable_handle: str) -> Callable[..., Any]:
+    """The callable at import path ``callable_handle``, imported safely.
+
+    Only haybale and the modules listed in ``HAYBALE_DESERIALIZATION_ALLOWLIST`` are imported;
+    Haystack paths are translated to haybale's.
+    """
+    obj = import_object(callable_handle)
+    if isinstance(obj, staticmethod | classmethod):  # reached through a class __dict__
+        obj = obj.__func__
+    if not callable(obj):
+        raise DeserializationError(
+            f"{callable_handle!r} names a {type(obj).__name__}, which is not callable."
+        )
+    return obj  # type: ignore[no-any-return]
