@@ -1,0 +1,100 @@
+"""The safe-import layer every deserializer goes through: Haystack names, allowlist, classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from haybale.core import ALLOWLIST_ENV_VAR, import_class_by_name, import_object, is_allowed, to_haybale_name
+from haybale.errors import DeserializationError, UnsafeImportError
+from haybale.tools import Tool, Toolset
+from haybale.utils import Secret
+
+
+@pytest.mark.parametrize(
+    ("haystack", "haybale"),
+    [
+        (
+            "haystack.components.generators.chat.openai.OpenAIChatGenerator",
+            "haybale.components.generators.chat.openai.OpenAIChatGenerator",
+        ),
+        (
+            "haystack.components.generators.chat.azure.AzureOpenAIChatGenerator",
+            "haybale.components.generators.chat.azure.AzureOpenAIChatGenerator",
+        ),
+        (
+            "haystack_integrations.components.generators.openrouter.chat.chat_generator.OpenRouterChatGenerator",
+            "haybale.components.generators.chat.openrouter.OpenRouterChatGenerator",
+        ),
+        (
+            "haystack.components.generators.utils.print_streaming_chunk",
+            "haybale.components.generators.utils.print_streaming_chunk",
+        ),
+        ("haystack.tools.tool.Tool", "haybale.tools.tool.Tool"),
+        ("haystack.dataclasses.chat_message.ChatMessage", "haybale.dataclasses.chat_message.ChatMessage"),
+        ("haystack_integrations.tools.x.Y", "haybale.tools.x.Y"),
+        ("haybale.tools.tool.Tool", "haybale.tools.tool.Tool"),
+        ("myapp.haystack.thing", "myapp.haystack.thing"),
+        ("haystackish.mod.f", "haystackish.mod.f"),
+    ],
+)
+def test_haystack_names_map_to_haybale(haystack: str, haybale: str) -> None:
+    assert to_haybale_name(haystack) == haybale
+
+
+def test_haystack_class_names_import_the_haybale_class() -> None:
+    assert import_class_by_name("haystack.tools.tool.Tool") is Tool
+    assert import_class_by_name("haystack.tools.toolset.Toolset") is Toolset
+    assert import_class_by_name("haystack.utils.auth.Secret") is Secret
+
+
+@pytest.mark.parametrize(
+    ("allowlist", "name", "allowed"),
+    [
+        ("", "haybale.tools", True),
+        ("", "haybale", True),
+        ("", "haybalex.tools", False),
+        ("myapp", "myapp", True),
+        ("myapp", "myapp.x.y", True),
+        ("myapp", "myapplication.x", False),
+        ("myapp.tools", "myapp.tools.f", True),
+        ("myapp.tools", "myapp.toolsx", False),
+        ("myapp.tools", "myapp", False),
+        (" a , myapp. ,,", "myapp.f", True),
+    ],
+)
+def test_allowlist_prefixes_match_on_dot_boundaries(
+    monkeypatch: pytest.MonkeyPatch, allowlist: str, name: str, allowed: bool
+) -> None:
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, allowlist)
+    assert is_allowed(name) is allowed
+
+
+def test_import_class_refuses_non_classes_and_unknown_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(DeserializationError, match="not a class"):
+        import_class_by_name("haybale.utils.serialize_callable")
+    with pytest.raises(DeserializationError, match="no attribute 'Nope'"):
+        import_class_by_name("haybale.tools.tool.Nope")
+    with pytest.raises(DeserializationError, match="no attribute 'no_such_module'"):
+        import_class_by_name("haybale.no_such_module.X")
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "hb_ghost_package")
+    with pytest.raises(DeserializationError, match="no importable module"):
+        import_class_by_name("hb_ghost_package.sub.X")
+
+
+def test_unlisted_class_is_refused_before_import() -> None:
+    with pytest.raises(UnsafeImportError, match="collections"):
+        import_class_by_name("collections.OrderedDict")
+
+
+def test_a_broken_allowed_module_reports_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = tmp_path / "hb_broken"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("import hb_dependency_that_is_missing\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "hb_broken")
+    with pytest.raises(ModuleNotFoundError, match="hb_dependency_that_is_missing"):
+        import_object("hb_broken.thing")
