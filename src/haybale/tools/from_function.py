@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import typing
 from collections.abc import Callable
 from typing import Any, overload
 
 from haybale.errors import SchemaGenerationError
-from haybale.tools._docstring import docstring_params, docstring_summary
 from haybale.tools.tool import Tool
-
-_SKIPPED_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 def create_tool_from_function(
@@ -30,6 +26,9 @@ def create_tool_from_function(
     callable-typed parameters are left out of the schema. An ``async def`` function becomes the tool's
     ``async_function`` (``invoke`` then runs it to completion).
     """
+    # imported here: only building a tool needs them, and `import haybale.tools` stays light
+    from haybale.tools._docstring import docstring_params, docstring_summary
+
     if not callable(function):
         raise TypeError(f"create_tool_from_function needs a function, got {type(function).__name__}.")
     fields, annotated = _collect_fields(function, set((inputs_from_state or {}).values()))
@@ -60,10 +59,13 @@ def _collect_fields(
             f"Cannot read the type hints of {function.__name__!r}: {error}. Define the types it uses at "
             "module level so they can be resolved."
         ) from error
+    import inspect
+
+    skipped_kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     fields: dict[str, tuple[Any, Any]] = {}
     descriptions: dict[str, str] = {}
     for param in inspect.signature(function).parameters.values():
-        if param.name in from_state or param.kind in _SKIPPED_KINDS:
+        if param.name in from_state or param.kind in skipped_kinds:
             continue
         if param.name not in hints:
             raise SchemaGenerationError(

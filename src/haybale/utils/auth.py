@@ -6,7 +6,6 @@ never end up in a saved pipeline by accident. Neither form ever shows its value 
 
 from __future__ import annotations
 
-import hmac
 import os
 from collections.abc import Iterable, Mapping
 from enum import Enum
@@ -121,6 +120,8 @@ class TokenSecret(Secret):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TokenSecret):
             return NotImplemented
+        import hmac  # lazily: it pulls in OpenSSL's hashlib, ~5 ms at import
+
         # constant time, so comparing keys cannot be used to guess one
         return hmac.compare_digest(self._token.encode(), other._token.encode())
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
+from types import MethodType
 from typing import Any
 
 from haybale.core._imports import import_object
@@ -18,7 +18,7 @@ def serialize_callable(callable_handler: Callable[..., Any]) -> str:
     if not callable(callable_handler):
         raise SerializationError(f"Expected a callable, got {type(callable_handler).__name__}.")
     target: Any = callable_handler
-    if inspect.ismethod(target):
+    if isinstance(target, MethodType):
         if not isinstance(target.__self__, type):
             raise SerializationError(
                 f"Cannot serialize the bound method {target.__qualname__!r}: its instance cannot be "
