@@ -9,7 +9,8 @@ Shapes sent:
   the arguments JSON-encoded, and the reasoning it produced: ``reasoning_content`` (DeepSeek rejects
   the next turn of a thinking model without it; servers that do not know the field ignore it) plus
   ``reasoning_details`` when the reasoning came from OpenRouter (kept in ``ReasoningContent.extra``).
-- tool: one ``{"role": "tool", "tool_call_id", "content"}`` message per ToolCallResult.
+- tool: one ``{"role": "tool", "tool_call_id", "content"}`` message per ToolCallResult (text, or
+  text and image parts when the tool returned them).
 """
 
 from __future__ import annotations
@@ -148,5 +149,14 @@ def _tool_messages(message: ChatMessage) -> list[dict[str, Any]]:
                 f"The result of tool {result.origin.tool_name!r} has an origin ToolCall without id; the API "
                 "needs the id to match it. Use the ToolCall received from the model as origin."
             )
-        wire.append({"role": "tool", "tool_call_id": result.origin.id, "content": result.result})
+        wire.append({"role": "tool", "tool_call_id": result.origin.id, "content": _tool_content(result)})
     return wire
+
+
+def _tool_content(result: ToolCallResult) -> str | list[dict[str, Any]]:
+    if isinstance(result.result, str):
+        return result.result
+    return [
+        {"type": "text", "text": part.text} if isinstance(part, TextContent) else _image_part(part)
+        for part in result.result
+    ]

@@ -1,4 +1,4 @@
-"""Haystack's integration path for the OpenRouter generator; the class lives with the other chat generators."""
+"""Haystack's integration path for the OpenRouter generator, which lives with the other chat generators."""
 
 from haybale.components.generators.chat.openrouter import OpenRouterChatGenerator
 

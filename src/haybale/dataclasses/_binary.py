@@ -1,0 +1,86 @@
+"""Helpers for the binary parts (images and files): base64 checks, type sniffing, reading, fetching."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+
+# Leading bytes of the formats people actually send to chat models. Sniffing the bytes is more
+# reliable than a file name, and needs no third-party library.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+)
+
+
+def decode_base64(data: str, what: str) -> bytes:
+    """The bytes behind ``data``; a ValueError naming ``what`` when it is not base64."""
+    if not isinstance(data, str):
+        raise TypeError(f"{what} must be a base64 str, got {type(data).__name__}.")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError(
+            f"{what} is not valid base64 ({error}). Encode the raw bytes with "
+            "base64.b64encode(data).decode(), or build the part with from_file_path(...)."
+        ) from None
+
+
+def sniff_mime_type(data: bytes) -> str | None:
+    """The MIME type the leading bytes reveal, or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    for signature, mime_type in _SIGNATURES:
+        if data.startswith(signature):
+            return mime_type
+    return None
+
+
+def guess_mime_type(data: bytes, name: str | None) -> str | None:
+    """From the bytes first, then from the file name's extension."""
+    sniffed = sniff_mime_type(data)
+    if sniffed or not name:
+        return sniffed
+    import mimetypes  # only here: building its tables costs a few milliseconds
+
+    return mimetypes.guess_type(name)[0]
+
+
+def read_file(file_path: str | Path) -> bytes:
+    path = Path(file_path)
+    if not path.is_file():
+        raise ValueError(f"No file at {str(path)!r}: check the path (relative paths start at {Path.cwd()}).")
+    return path.read_bytes()
+
+
+def fetch_url(url: str, *, retry_attempts: int, timeout: float) -> tuple[bytes, str | None]:
+    """The body and Content-Type (without parameters) of a GET to ``url``, retrying on failure."""
+    import httpx2
+
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"Only http(s) URLs can be fetched, got {url!r}.")
+    last_error: Exception | None = None
+    for _ in range(max(retry_attempts, 0) + 1):
+        try:
+            response = httpx2.get(url, timeout=timeout, follow_redirects=True)
+            response.raise_for_status()
+        except httpx2.HTTPError as error:
+            last_error = error
+            continue
+        content_type = response.headers.get("content-type")
+        return response.content, content_type.split(";")[0].strip() if content_type else None
+    raise ValueError(
+        f"Could not fetch {url!r} after {retry_attempts + 1} attempts: {last_error}"
+    ) from last_error
+
+
+def truncated(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}..."

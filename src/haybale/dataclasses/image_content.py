@@ -1,0 +1,134 @@
+"""ImageContent: an image in a user message (or a tool result), kept as base64."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from haybale.dataclasses._binary import decode_base64, fetch_url, guess_mime_type, read_file, truncated
+
+ImageDetail = Literal["auto", "high", "low"]
+_DETAILS = ("auto", "high", "low")
+
+
+@dataclass(repr=False)
+class ImageContent:
+    """An image as base64 text, with its MIME type and the detail level to ask the model for.
+
+    With ``validation=True`` (the default) the base64 is checked, a missing ``mime_type`` is
+    guessed from the bytes, and anything that is not an ``image/*`` type is refused.
+    """
+
+    base64_image: str
+    mime_type: str | None = None
+    detail: ImageDetail | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    validation: bool = True
+
+    def __post_init__(self) -> None:
+        if self.detail is not None and self.detail not in _DETAILS:
+            raise ValueError(f"ImageContent.detail must be one of {_DETAILS} or None, got {self.detail!r}.")
+        if not self.validation:
+            return
+        data = decode_base64(self.base64_image, "ImageContent.base64_image")
+        if not self.mime_type:
+            self.mime_type = guess_mime_type(data, None)
+        if self.mime_type and not self.mime_type.startswith("image/"):
+            raise ValueError(
+                f"ImageContent needs an image/* MIME type, got {self.mime_type!r}. "
+                "Send other documents as FileContent."
+            )
+
+    def __repr__(self) -> str:  # the full base64 text would drown everything else
+        return (
+            f"ImageContent(base64_image={truncated(self.base64_image)!r}, mime_type={self.mime_type!r}, "
+            f"detail={self.detail!r}, meta={self.meta!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base64_image": self.base64_image,
+            "mime_type": self.mime_type,
+            "detail": self.detail,
+            "meta": self.meta,
+            "validation": self.validation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImageContent:
+        return cls(
+            base64_image=data["base64_image"],
+            mime_type=data.get("mime_type"),
+            detail=data.get("detail"),
+            meta=data.get("meta") or {},
+            validation=data.get("validation", True),
+        )
+
+    @classmethod
+    def from_file_path(
+        cls,
+        file_path: str | Path,
+        *,
+        size: tuple[int, int] | None = None,
+        detail: ImageDetail | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> ImageContent:
+        """Read an image file; ``size=(width, height)`` shrinks it to fit (needs Pillow)."""
+        data = read_file(file_path)
+        return cls._from_bytes(data, guess_mime_type(data, str(file_path)), size, detail, meta)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        retry_attempts: int = 2,
+        timeout: int = 10,
+        size: tuple[int, int] | None = None,
+        detail: ImageDetail | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> ImageContent:
+        """Download an image; its URL is recorded in ``meta["url"]``."""
+        data, content_type = fetch_url(url, retry_attempts=retry_attempts, timeout=timeout)
+        mime_type = guess_mime_type(data, None) or content_type
+        return cls._from_bytes(data, mime_type, size, detail, {"url": url, **(meta or {})})
+
+    @classmethod
+    def _from_bytes(
+        cls,
+        data: bytes,
+        mime_type: str | None,
+        size: tuple[int, int] | None,
+        detail: ImageDetail | None,
+        meta: dict[str, Any] | None,
+    ) -> ImageContent:
+        if not mime_type or not mime_type.startswith("image/"):
+            raise ValueError(f"Not an image (detected type {mime_type!r}): use FileContent for documents.")
+        if size is not None:
+            data = _resized(data, size)
+        return cls(
+            base64_image=base64.b64encode(data).decode(),
+            mime_type=mime_type,
+            detail=detail,
+            meta=dict(meta or {}),
+        )
+
+
+def _resized(data: bytes, size: tuple[int, int]) -> bytes:
+    """The image scaled down (aspect ratio kept) to fit ``size``, in its original format."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            "Resizing images needs Pillow: pip install pillow (or call without size=...)."
+        ) from None
+    import io
+
+    with Image.open(io.BytesIO(data)) as image:
+        image_format = image.format
+        image.thumbnail(size)
+        out = io.BytesIO()
+        image.save(out, format=image_format)
+    return out.getvalue()

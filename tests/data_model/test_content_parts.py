@@ -1,0 +1,172 @@
+"""Content parts: validation, MIME sniffing, files and URLs (served by the fake server), dicts."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_server import Reply
+from haybale.dataclasses import (
+    FileContent,
+    ImageContent,
+    ReasoningContent,
+    TextContent,
+    ToolCall,
+    ToolCallResult,
+)
+
+PNG_BYTES = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+PNG = base64.b64encode(PNG_BYTES).decode()
+PDF_BYTES = b"%PDF-1.4\n%fake\n"
+
+
+def test_text_content_needs_a_string() -> None:
+    with pytest.raises(TypeError, match="must be a str"):
+        TextContent(3)  # type: ignore[arg-type]
+
+
+def test_tool_call_arguments_must_be_parsed() -> None:
+    with pytest.raises(TypeError, match=r"json\.loads"):
+        ToolCall("f", '{"a": 1}')  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="tool_name"):
+        ToolCall(None, {})  # type: ignore[arg-type]
+
+
+def test_tool_call_round_trips_with_extra() -> None:
+    call = ToolCall("f", {"x": [1, {"y": None}]}, id="c", extra={"raw_arguments": "{"})
+    assert ToolCall.from_dict(call.to_dict()) == call
+
+
+def test_tool_call_result_accepts_text_and_image_parts_only() -> None:
+    call = ToolCall("f", {})
+    parts = [TextContent("see"), ImageContent(PNG)]
+    result = ToolCallResult(parts, call)
+    assert ToolCallResult.from_dict(result.to_dict()) == result
+    with pytest.raises(TypeError, match="str or a list of TextContent/ImageContent"):
+        ToolCallResult({"temperature": 3}, call)  # type: ignore[arg-type]
+
+
+def test_reasoning_round_trips() -> None:
+    reasoning = ReasoningContent("because", extra={"reasoning_details": [{"type": "reasoning.text"}]})
+    assert ReasoningContent.from_dict(reasoning.to_dict()) == reasoning
+    assert ReasoningContent.from_dict({"reasoning_text": "x"}) == ReasoningContent("x")
+
+
+@pytest.mark.parametrize(
+    ("data", "mime_type"),
+    [
+        (PNG_BYTES, "image/png"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 8, "image/jpeg"),
+        (b"GIF89a" + b"\x00" * 8, "image/gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+    ],
+)
+def test_image_mime_type_is_sniffed_from_the_bytes(data: bytes, mime_type: str) -> None:
+    assert ImageContent(base64.b64encode(data).decode()).mime_type == mime_type
+
+
+def test_image_validation_errors_say_how_to_fix() -> None:
+    with pytest.raises(ValueError, match="not valid base64"):
+        ImageContent("not base64!")
+    with pytest.raises(ValueError, match="FileContent"):
+        ImageContent(base64.b64encode(PDF_BYTES).decode())
+    with pytest.raises(ValueError, match="detail"):
+        ImageContent(PNG, detail="ultra")  # type: ignore[arg-type]
+    assert ImageContent("not base64!", validation=False).mime_type is None
+
+
+def test_image_repr_truncates_the_payload() -> None:
+    big = base64.b64encode(PNG_BYTES * 50).decode()
+    text = repr(ImageContent(big, mime_type="image/png"))
+    assert len(text) < 300
+    assert "..." in text
+    assert "image/png" in text
+
+
+def test_image_round_trips() -> None:
+    image = ImageContent(PNG, detail="high", meta={"source": "test"})
+    assert ImageContent.from_dict(image.to_dict()) == image
+
+
+def test_image_from_file_path(tmp_path: Path) -> None:
+    path = tmp_path / "dot.png"
+    path.write_bytes(PNG_BYTES)
+    image = ImageContent.from_file_path(path, detail="low", meta={"k": 1})
+    assert (image.base64_image, image.mime_type, image.detail, image.meta) == (
+        PNG,
+        "image/png",
+        "low",
+        {"k": 1},
+    )
+
+
+def test_image_from_file_path_refuses_other_files_and_missing_paths(tmp_path: Path) -> None:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(PDF_BYTES)
+    with pytest.raises(ValueError, match="Not an image"):
+        ImageContent.from_file_path(path)
+    with pytest.raises(ValueError, match="No file at"):
+        ImageContent.from_file_path(tmp_path / "missing.png")
+
+
+def test_image_resizing_needs_pillow_or_shrinks(tmp_path: Path) -> None:
+    path = tmp_path / "dot.png"
+    path.write_bytes(PNG_BYTES)
+    if importlib.util.find_spec("PIL") is None:
+        with pytest.raises(ImportError, match="pip install pillow"):
+            ImageContent.from_file_path(path, size=(10, 10))
+    else:
+        assert ImageContent.from_file_path(path, size=(10, 10)).mime_type == "image/png"
+
+
+def test_image_from_url_records_the_url(fake_server: Any) -> None:
+    fake_server.script(Reply.text(PNG_BYTES, content_type="image/png"))
+    url = f"{fake_server.base_url}/dot.png"
+    image = ImageContent.from_url(url, meta={"k": 1})
+    assert image.base64_image == PNG
+    assert image.meta == {"url": url, "k": 1}
+
+
+def test_image_from_url_retries_then_fails_clearly(fake_server: Any) -> None:
+    fake_server.script(Reply.text("busy", status=503), Reply.text(PNG_BYTES, content_type="image/png"))
+    assert ImageContent.from_url(f"{fake_server.base_url}/x.png", retry_attempts=1).mime_type == "image/png"
+    fake_server.script(Reply.text("no", status=404), Reply.text("no", status=404))
+    with pytest.raises(ValueError, match="after 2 attempts"):
+        ImageContent.from_url(f"{fake_server.base_url}/x.png", retry_attempts=1)
+    with pytest.raises(ValueError, match="http"):
+        ImageContent.from_url("file:///etc/passwd")
+
+
+def test_file_mime_type_from_bytes_or_name() -> None:
+    assert FileContent(base64.b64encode(PDF_BYTES).decode()).mime_type == "application/pdf"
+    text = base64.b64encode(b"a,b\n1,2\n").decode()
+    assert FileContent(text, filename="t.csv").mime_type == "text/csv"
+    with pytest.raises(ValueError, match="not valid base64"):
+        FileContent("%%%")
+
+
+def test_file_from_file_path_defaults_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(PDF_BYTES)
+    file = FileContent.from_file_path(path, extra={"k": 1})
+    assert (file.filename, file.mime_type, file.extra) == ("report.pdf", "application/pdf", {"k": 1})
+    assert base64.b64decode(file.base64_data) == PDF_BYTES
+    assert FileContent.from_file_path(path, filename="other.pdf").filename == "other.pdf"
+
+
+def test_file_from_url_names_it_after_the_path(fake_server: Any) -> None:
+    fake_server.script(Reply.text(PDF_BYTES, content_type="application/pdf"))
+    file = FileContent.from_url(f"{fake_server.base_url}/files/annual%20report.pdf")
+    assert (file.filename, file.mime_type) == ("annual report.pdf", "application/pdf")
+
+
+def test_file_round_trips_and_repr_is_short() -> None:
+    file = FileContent(base64.b64encode(PDF_BYTES * 40).decode(), filename="a.pdf", extra={"x": 1})
+    assert FileContent.from_dict(file.to_dict()) == file
+    assert len(repr(file)) < 300
