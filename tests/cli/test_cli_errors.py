@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from conftest import RunCli
 from fake_server import Reply
-
 from haybale.cli._providers import choose_provider
 from haybale.local import free_port
 

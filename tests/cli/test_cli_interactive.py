@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pexpect
+
 from fake_server import Reply
 from payloads import text_chunks
 

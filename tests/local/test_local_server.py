@@ -7,8 +7,8 @@ import os
 import urllib.request
 
 import pytest
-from conftest import server_pids
 
+from conftest import server_pids
 from haybale.local import LocalModelServer, LocalServerError, find_model_path
 
 

@@ -8,14 +8,14 @@ import sys
 from typing import Any
 
 import pytest
-from fake_server import Reply
-from payloads import completion
 
+from fake_server import Reply
 from haybale.components.generators.chat import OpenAIChatGenerator
 from haybale.dataclasses import ChatMessage, FileContent, ImageContent, TextContent
 from haybale.errors import ConfigurationError, InternalServerError
 from haybale.tools import Tool
 from haybale.utils import Secret
+from payloads import completion
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 

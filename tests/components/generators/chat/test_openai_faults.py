@@ -6,8 +6,6 @@ import json
 from typing import Any
 
 from fake_server import Reply
-from payloads import completion
-
 from haybale.dataclasses import StreamingChunk
 from haybale.errors import (
     APIConnectionError,
@@ -17,6 +15,7 @@ from haybale.errors import (
     InternalServerError,
     RateLimitError,
 )
+from payloads import completion
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

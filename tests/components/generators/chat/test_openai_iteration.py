@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from fake_server import Reply
 
+from fake_server import Reply
 from haybale.dataclasses import StreamingChunk
 from haybale.errors import APIConnectionError
 

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from haybale.components.generators.utils import print_streaming_chunk
 
 from haybale.components.generators.chat import OpenAIChatGenerator
+from haybale.components.generators.utils import print_streaming_chunk
 from haybale.errors import SerializationError
 from haybale.tools import Tool, Toolset
 from haybale.utils import Secret

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from fake_server import Reply
-from payloads import completion, text_chunks
 
+from fake_server import Reply
 from haybale.dataclasses import ComponentInfo, StreamingChunk, ToolCall
 from haybale.errors import BadRequestError, UnprocessableEntityError
+from payloads import completion, text_chunks
 
 USAGE = {
     "prompt_tokens": 7,

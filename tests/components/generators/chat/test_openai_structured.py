@@ -7,9 +7,9 @@ import logging
 from typing import Any
 
 import pytest
-from fake_server import Reply
 from pydantic import BaseModel
 
+from fake_server import Reply
 from haybale.components.generators.chat import OpenAIChatGenerator
 
 

@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 import pytest
-from fake_server import Reply
 
+from fake_server import Reply
 from haybale.dataclasses import ChatMessage, ToolCall
 from haybale.tools import Tool, Toolset
 
