@@ -398,3 +398,13 @@ def test_close_is_idempotent() -> None:
     transport.close()
     transport.close()
     asyncio.run(transport.aclose())
+
+
+def test_async_calls_work_across_event_loops(fake_server: Any) -> None:
+    # asyncio.run() twice on one transport: the second loop must not reuse the first loop's pool.
+    fake_server.script(Reply.json({"n": 1}), Reply.json({"n": 2}))
+    transport = Transport(provider="openai", timeout=5, max_retries=0)
+    url = f"{fake_server.base_url}/chat/completions"
+    for expected in (1, 2):
+        data, _ = asyncio.run(transport.post_json_async(url, b"{}", lambda: {}))
+        assert data == {"n": expected}

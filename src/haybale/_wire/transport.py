@@ -18,6 +18,7 @@ from contextlib import (
 )
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 import jiter
 
@@ -26,6 +27,8 @@ from haybale._wire._retry import backoff_delay, status_is_retryable
 from haybale.errors import APIError, APIStatusError
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx2
 
 HeadersFn = Callable[[], Mapping[str, str]]
@@ -49,7 +52,12 @@ class Transport:
         self.max_retries = max_retries
         self.client_kwargs = dict(client_kwargs or {})
         self._client: httpx2.Client | None = None
-        self._async_client: httpx2.AsyncClient | None = None
+        # An AsyncClient's connections belong to the event loop that opened them, so each loop gets
+        # its own client: a script calling asyncio.run() twice, or threads running their own loops,
+        # must never touch a pool whose loop is closed. Weak keys drop a client with its loop.
+        self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+            WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         # client_kwargs may hold default headers with credentials: never show them.
@@ -82,11 +90,15 @@ class Transport:
         return self._client
 
     def _async(self) -> httpx2.AsyncClient:
-        if self._async_client is None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
             import httpx2
 
-            self._async_client = httpx2.AsyncClient(**self._client_options())
-        return self._async_client
+            client = self._async_clients[loop] = httpx2.AsyncClient(**self._client_options())
+        return client
 
     def close(self) -> None:
         """Close the sync client (the async one needs ``aclose``); safe to call twice."""
@@ -95,10 +107,16 @@ class Transport:
             self._client = None
 
     async def aclose(self) -> None:
-        """Close both clients; safe to call twice."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Close the sync client and the running loop's async client; safe to call twice.
+
+        Clients of other, finished loops cannot be closed from here; they are dropped.
+        """
+        import asyncio
+
+        clients, self._async_clients = self._async_clients, WeakKeyDictionary()
+        client = clients.get(asyncio.get_running_loop())
+        if client is not None:
+            await client.aclose()
         self.close()
 
     # -- shared retry bookkeeping ----------------------------------------------------------------------
