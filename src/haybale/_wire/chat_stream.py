@@ -93,9 +93,12 @@ class ChatStream(_StreamBase):
     def _generate(self) -> Generator[StreamingChunk, None, None]:
         decoder = SSEDecoder()
         decode, feed = decoder.feed, self._assembler.feed
-        try:
-            with ExitStack() as stack:
-                for line in self._open(stack):
+        with ExitStack() as stack:
+            # Failures while opening (an HTTP error, a token provider that raised) happen before
+            # anything was streamed, so they are raised as they are, exactly as without streaming.
+            lines = self._open(stack)
+            try:
+                for line in lines:
                     data = decode(line)
                     if data is None:
                         continue
@@ -106,10 +109,8 @@ class ChatStream(_StreamBase):
                     data = decoder.flush()
                     if data is not None and data != DONE:
                         yield from feed(data)
-        except APIStatusError:
-            raise  # the request itself failed: nothing was streamed
-        except Exception as error:
-            raise self._failed(error) from (None if isinstance(error, APIError) else error)
+            except Exception as error:
+                raise self._failed(error) from (None if isinstance(error, APIError) else error)
         self._done()
 
 
@@ -156,9 +157,10 @@ class AsyncChatStream(_StreamBase):
     async def _generate(self) -> AsyncGenerator[StreamingChunk, None]:
         decoder = SSEDecoder()
         decode, feed = decoder.feed, self._assembler.feed
-        try:
-            async with AsyncExitStack() as stack:
-                async for line in await self._open(stack):
+        async with AsyncExitStack() as stack:
+            lines = await self._open(stack)  # failures while opening are raised as they are (see sync)
+            try:
+                async for line in lines:
                     data = decode(line)
                     if data is None:
                         continue
@@ -171,8 +173,6 @@ class AsyncChatStream(_StreamBase):
                     if data is not None and data != DONE:
                         for chunk in feed(data):
                             yield chunk
-        except APIStatusError:
-            raise
-        except Exception as error:
-            raise self._failed(error) from (None if isinstance(error, APIError) else error)
+            except Exception as error:
+                raise self._failed(error) from (None if isinstance(error, APIError) else error)
         self._done()
