@@ -286,25 +286,31 @@ class OpenAIChatGenerator:
 
     def to_dict(self) -> dict[str, Any]:
         """This generator as a dict (JSON-serializable; the API key only as an env reference)."""
+        return default_to_dict(
+            self,
+            model=self.model,
+            api_base_url=self.api_base_url,
+            organization=self.organization,
+            tools_strict=self.tools_strict,
+            **self._serialized_common(),
+        )
+
+    def _serialized_common(self) -> dict[str, Any]:
+        """The serialized init values all three chat generators share (their ``to_dict`` adds the rest)."""
         generation_kwargs = dict(self.generation_kwargs)
         response_format = generation_kwargs.get("response_format")
         if response_format is not None and is_pydantic_model(response_format):
             generation_kwargs["response_format"] = response_format_to_wire(response_format)
         callback = self.streaming_callback
-        return default_to_dict(
-            self,
-            model=self.model,
-            streaming_callback=serialize_callable(callback) if callback else None,
-            api_base_url=self.api_base_url,
-            organization=self.organization,
-            generation_kwargs=generation_kwargs,
-            api_key=self.api_key.to_dict() if self.api_key is not None else None,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            tools=serialize_tools_or_toolset(self.tools),
-            tools_strict=self.tools_strict,
-            http_client_kwargs=self.http_client_kwargs,
-        )
+        return {
+            "streaming_callback": serialize_callable(callback) if callback else None,
+            "generation_kwargs": generation_kwargs,
+            "api_key": self.api_key.to_dict() if self.api_key is not None else None,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "tools": serialize_tools_or_toolset(self.tools),
+            "http_client_kwargs": self.http_client_kwargs,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Any:
