@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fake_server import FakeServer
+from processes import haybale_command as _haybale_command
 
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "OPENROUTER_")
 
@@ -65,3 +66,9 @@ class Parity:
 def parity(request: pytest.FixtureRequest) -> Parity:
     """``parity.run(generator, ...)`` in both modes; ``parity.mode`` says which."""
     return Parity(request.param)
+
+
+@pytest.fixture(scope="session")
+def haybale_command() -> list[str]:
+    """How to run the ``haybale`` console command in a subprocess."""
+    return _haybale_command()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 
 import pytest
+
+from processes import RunCli
 
 _PROVIDER_VARS = (
     "OPENAI_API_KEY",
@@ -18,13 +17,6 @@ _PROVIDER_VARS = (
     "AZURE_OPENAI_ENDPOINT",
     "OPENROUTER_API_KEY",
 )
-
-
-@pytest.fixture(scope="session")
-def haybale_command() -> list[str]:
-    """The installed console script, or the module form when it is not beside the interpreter."""
-    script = shutil.which("haybale", path=os.path.dirname(sys.executable))
-    return [script] if script else [sys.executable, "-m", "haybale.cli"]
 
 
 @pytest.fixture
@@ -39,9 +31,6 @@ def clean_env() -> dict[str, str]:
 def openai_env(clean_env: dict[str, str]) -> dict[str, str]:
     """An environment that makes the CLI pick the openai provider with a test key."""
     return {**clean_env, "OPENAI_API_KEY": "sk-cli-test"}
-
-
-RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture

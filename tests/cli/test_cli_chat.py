@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import RunCli
 from fake_server import Reply
 from payloads import completion, text_chunks
+from processes import RunCli
 
 USAGE = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
 

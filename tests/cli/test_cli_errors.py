@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from conftest import RunCli
 from fake_server import Reply
 from haybale.cli._providers import choose_provider
 from haybale.local import free_port
+from processes import RunCli
 
 
 def _one_error_line(stderr: str) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import RunCli
+from processes import RunCli
 
 pytestmark = pytest.mark.e2e
 

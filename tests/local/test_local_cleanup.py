@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import port_in, server_pids
+from processes import port_in, server_pids
 
 
 def _interruptible() -> None:

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from conftest import server_pids
 from haybale.local import LocalModelServer, LocalServerError, find_model_path
+from processes import server_pids
 
 
 def test_the_bundled_model_file_is_found() -> None:
