@@ -1,0 +1,166 @@
+"""AzureOpenAIChatGenerator: the OpenAI chat generator pointed at an Azure OpenAI deployment."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider, secret_value
+from haybale.components.generators.chat.openai import OpenAIChatGenerator
+from haybale.core import component, default_to_dict
+from haybale.dataclasses import StreamingCallbackT
+from haybale.errors import ConfigurationError
+from haybale.tools import ToolsType
+from haybale.utils import Secret, deserialize_callable, deserialize_secrets_inplace, serialize_callable
+
+DEFAULT_DEPLOYMENT = "gpt-4.1-mini"
+
+
+@component
+class AzureOpenAIChatGenerator(OpenAIChatGenerator):
+    """Chat replies from a model deployed on Azure OpenAI.
+
+    Behaves like ``OpenAIChatGenerator`` (same ``run``/``run_async``/``stream``, tools, structured
+    output, streaming); only where requests go and how they authenticate differ. Requests go to
+    ``{azure_endpoint}/openai/deployments/{azure_deployment}/chat/completions?api-version=...``.
+
+    Credentials, checked when the generator is built: an API key (``AZURE_OPENAI_API_KEY``), a
+    static Azure AD token (``AZURE_OPENAI_AD_TOKEN``), or ``azure_ad_token_provider``, a function
+    returning a fresh token that is called before every attempt, so long-running generators keep
+    working after a token expires. ``run`` needs a sync provider; ``run_async`` takes either.
+
+    Usage::
+
+        from haybale.components.generators.chat import AzureOpenAIChatGenerator
+        from haybale.dataclasses import ChatMessage
+
+        generator = AzureOpenAIChatGenerator(
+            azure_endpoint="https://my-resource.openai.azure.com/", azure_deployment="gpt-4.1-mini"
+        )
+        reply = generator.run([ChatMessage.from_user("What is NLP?")])["replies"][0]
+
+    Azure's content-filter verdicts are kept in the reply meta as ``prompt_filter_results`` and
+    ``content_filter_results`` when the service sends them.
+    """
+
+    def __init__(
+        self,
+        azure_endpoint: str | None = None,
+        api_version: str | None = "2024-12-01-preview",
+        azure_deployment: str | None = DEFAULT_DEPLOYMENT,
+        api_key: Secret | None = Secret.from_env_var("AZURE_OPENAI_API_KEY", strict=False),  # noqa: B008
+        azure_ad_token: Secret | None = Secret.from_env_var("AZURE_OPENAI_AD_TOKEN", strict=False),  # noqa: B008
+        organization: str | None = None,
+        streaming_callback: StreamingCallbackT | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        default_headers: dict[str, str] | None = None,
+        tools: ToolsType | None = None,
+        tools_strict: bool = False,
+        *,
+        azure_ad_token_provider: TokenProvider | None = None,
+        http_client_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        _check_azure_arguments(api_key, azure_ad_token, azure_ad_token_provider, default_headers)
+        super().__init__(
+            api_key=api_key,  # type: ignore[arg-type]  # Azure allows None: another credential may be used
+            model=azure_deployment or DEFAULT_DEPLOYMENT,
+            streaming_callback=streaming_callback,
+            organization=organization,
+            generation_kwargs=generation_kwargs,
+            timeout=timeout,
+            max_retries=max_retries,
+            tools=tools,
+            tools_strict=tools_strict,
+            http_client_kwargs=http_client_kwargs,
+        )
+        # Resolved now, like Haystack does, so a missing endpoint fails here and not at the first call.
+        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        if not endpoint:
+            raise ConfigurationError(
+                "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' "
+                "or set AZURE_OPENAI_ENDPOINT."
+            )
+        # Only checks that some credential exists; the values are read again when the client is made.
+        if not (secret_value(api_key) or secret_value(azure_ad_token) or azure_ad_token_provider):
+            raise ConfigurationError(NO_CREDENTIALS)
+        self.azure_endpoint = endpoint
+        self.api_version = api_version
+        self.azure_deployment = azure_deployment
+        self.azure_ad_token = azure_ad_token
+        self.default_headers = dict(default_headers or {})
+        self.azure_ad_token_provider = azure_ad_token_provider
+
+    def _make_endpoint(self) -> AzureEndpoint:
+        api_version = self.api_version or os.environ.get("OPENAI_API_VERSION")
+        if not api_version:
+            raise ConfigurationError(
+                "No Azure OpenAI API version: pass api_version='2024-12-01-preview' (or the version your "
+                "deployment supports) or set OPENAI_API_VERSION."
+            )
+        return AzureEndpoint(
+            azure_endpoint=self.azure_endpoint,
+            deployment=self.azure_deployment or self.model,
+            api_version=api_version,
+            api_key=self.api_key,
+            azure_ad_token=self.azure_ad_token,
+            token_provider=self.azure_ad_token_provider,
+            organization=self.organization,
+            default_headers=self.default_headers,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """This generator as a dict: secrets as env references, the token provider as an import path."""
+        provider = self.azure_ad_token_provider
+        ad_token = self.azure_ad_token
+        return default_to_dict(
+            self,
+            azure_endpoint=self.azure_endpoint,
+            azure_deployment=self.azure_deployment,
+            api_version=self.api_version,
+            organization=self.organization,
+            azure_ad_token=ad_token.to_dict() if ad_token is not None else None,
+            default_headers=self.default_headers,
+            tools_strict=self.tools_strict,
+            azure_ad_token_provider=serialize_callable(provider) if provider else None,
+            **self._serialized_common(),
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """A generator from ``to_dict()`` output, or from the dict Haystack writes for it.
+
+        The token provider is imported like any other callable: only from haybale and the modules
+        listed in ``HAYBALE_DESERIALIZATION_ALLOWLIST``.
+        """
+        init = dict(data.get("init_parameters") or {})
+        deserialize_secrets_inplace(init, keys=["azure_ad_token"])
+        provider = init.get("azure_ad_token_provider")
+        if isinstance(provider, str):
+            init["azure_ad_token_provider"] = deserialize_callable(provider)
+        return super().from_dict({**data, "init_parameters": init})
+
+
+def _check_azure_arguments(
+    api_key: Any, azure_ad_token: Any, token_provider: Any, default_headers: Any
+) -> None:
+    # Checked before the shared checks so the messages name Azure's variables, not OpenAI's.
+    for name, value, env in (
+        ("api_key", api_key, "AZURE_OPENAI_API_KEY"),
+        ("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN"),
+    ):
+        if value is not None and not isinstance(value, Secret):
+            raise TypeError(
+                f"{name} must be a Secret, not a plain {type(value).__name__} (so it is never serialized "
+                f"by accident): use {name}=Secret.from_token('...') or Secret.from_env_var('{env}')."
+            )
+    if token_provider is not None and not callable(token_provider):
+        raise TypeError(
+            "azure_ad_token_provider must be a function that returns a token string (sync, or async "
+            f"for run_async), got {type(token_provider).__name__}."
+        )
+    if default_headers is not None and not isinstance(default_headers, dict):
+        raise TypeError(
+            f"default_headers must be a dict of header names to values, got {type(default_headers).__name__}."
+        )
