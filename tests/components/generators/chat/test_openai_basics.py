@@ -1,4 +1,7 @@
-"""OpenAIChatGenerator basics against the fake server: what is sent and what comes back."""
+"""OpenAIChatGenerator basics against the fake server: what is sent and what comes back.
+
+Tests using ``make_generator`` run once per generator class (OpenAI, Azure, OpenRouter).
+"""
 
 from __future__ import annotations
 
@@ -47,10 +50,14 @@ def test_text_reply_request_and_meta(
     assert request.headers["content-type"] == "application/json"
 
 
-def test_a_string_is_one_user_message(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_a_string_is_one_user_message(
+    make_generator: Any, fake_server: Any, parity: Any, flavor: Any
+) -> None:
     fake_server.script(Reply.json(completion("ok")))
-    parity.run(make_openai(), "Just text")
-    assert fake_server.requests[0].json["messages"] == [{"role": "user", "content": "Just text"}]
+    parity.run(make_generator(), "Just text")
+    (request,) = fake_server.requests
+    assert request.json == {"model": "gpt-test", "messages": [{"role": "user", "content": "Just text"}]}
+    flavor.check_request(request)
 
 
 def test_empty_messages_return_no_replies_without_a_request(fake_server: Any, parity: Any) -> None:
@@ -60,16 +67,16 @@ def test_empty_messages_return_no_replies_without_a_request(fake_server: Any, pa
 
 
 @pytest.mark.parametrize("bad", [[ChatMessage.from_user("a"), "b"], [{"role": "user", "content": "x"}], 42])
-def test_non_chat_messages_are_rejected(make_openai: Any, parity: Any, bad: Any) -> None:
-    error = parity.raises(TypeError, make_openai(), bad)
+def test_non_chat_messages_are_rejected(make_generator: Any, parity: Any, bad: Any) -> None:
+    error = parity.raises(TypeError, make_generator(), bad)
     assert "ChatMessage" in str(error)
 
 
 def test_generation_kwargs_merge_key_by_key_and_pass_unknown_keys(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.json(completion("ok")))
-    generator = make_openai(generation_kwargs={"temperature": 0.1, "max_completion_tokens": 50, "seed": 1})
+    generator = make_generator(generation_kwargs={"temperature": 0.1, "max_completion_tokens": 50, "seed": 1})
     parity.run(generator, "hi", generation_kwargs={"temperature": 0.9, "top_k": 3, "vendor": {"x": [1, 2]}})
     body = fake_server.requests[0].json
     assert body["temperature"] == 0.9
@@ -80,22 +87,22 @@ def test_generation_kwargs_merge_key_by_key_and_pass_unknown_keys(
     assert generator.generation_kwargs == {"temperature": 0.1, "max_completion_tokens": 50, "seed": 1}
 
 
-def test_n_replies(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_n_replies(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json(completion("same", n=3)))
-    replies = parity.run(make_openai(), "hi", generation_kwargs={"n": 3})["replies"]
+    replies = parity.run(make_generator(), "hi", generation_kwargs={"n": 3})["replies"]
     assert len(replies) == 3
     assert [reply.meta["index"] for reply in replies] == [0, 1, 2]
     assert fake_server.requests[0].json["n"] == 3
 
 
-def test_n_with_streaming_is_rejected(make_openai: Any, parity: Any, fake_server: Any) -> None:
+def test_n_with_streaming_is_rejected(make_generator: Any, parity: Any, fake_server: Any) -> None:
     error = parity.raises(
-        ValueError, make_openai(), "hi", streaming_callback=lambda c: None, generation_kwargs={"n": 2}
+        ValueError, make_generator(), "hi", streaming_callback=lambda c: None, generation_kwargs={"n": 2}
     )
     assert "n=2" in str(error)
     assert fake_server.requests == []
     with pytest.raises(ValueError, match="n=2"):
-        make_openai(streaming_callback=print, generation_kwargs={"n": 2})
+        make_generator(streaming_callback=print, generation_kwargs={"n": 2})
 
 
 def test_missing_api_key_fails_at_warm_up_not_construction(fake_server: Any, parity: Any) -> None:
@@ -127,11 +134,11 @@ def test_environment_supplies_key_base_url_and_retries(
 
 
 def test_max_retries_argument_wins_over_environment(
-    make_openai: Any, fake_server: Any, parity: Any, monkeypatch: pytest.MonkeyPatch
+    make_generator: Any, fake_server: Any, parity: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_MAX_RETRIES", "3")
     fake_server.script(Reply.json({"error": {"message": "down"}}, status=500))
-    parity.raises(InternalServerError, make_openai(max_retries=0), "hi")
+    parity.raises(InternalServerError, make_generator(max_retries=0), "hi")
     assert len(fake_server.requests) == 1
 
 
@@ -173,27 +180,27 @@ class CountingTool(Tool):
         CountingTool.warmed += 1
 
 
-def test_warm_up_is_idempotent_and_warms_tools_once(make_openai: Any) -> None:
+def test_warm_up_is_idempotent_and_warms_tools_once(make_generator: Any) -> None:
     CountingTool.warmed = 0
     tool = CountingTool(
         name="t", description="d", parameters={"type": "object", "properties": {}}, function=print
     )
-    generator = make_openai(tools=[tool])
+    generator = make_generator(tools=[tool])
     generator.warm_up()
     generator.warm_up()
     assert CountingTool.warmed == 1
 
 
-def test_close_and_context_managers_allow_reuse(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_close_and_context_managers_allow_reuse(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json(completion("one")), Reply.json(completion("two")))
-    with make_openai() as generator:
+    with make_generator() as generator:
         assert parity.run(generator, "a")["replies"][0].text == "one"
     assert parity.run(generator, "b")["replies"][0].text == "two"
 
 
-async def test_async_context_manager_closes(make_openai: Any, fake_server: Any) -> None:
+async def test_async_context_manager_closes(make_generator: Any, fake_server: Any) -> None:
     fake_server.script(Reply.json(completion("async")))
-    async with make_openai() as generator:
+    async with make_generator() as generator:
         reply = (await generator.run_async("a"))["replies"][0]
     assert reply.text == "async"
     await generator.close_async()  # closing twice is harmless
@@ -203,7 +210,7 @@ async def test_async_context_manager_closes(make_openai: Any, fake_server: Any) 
     ("finish_reason", "hint"), [("length", "max_completion_tokens"), ("content_filter", "content filter")]
 )
 def test_truncation_finish_reasons_log_a_warning(
-    make_openai: Any,
+    make_generator: Any,
     fake_server: Any,
     parity: Any,
     caplog: pytest.LogCaptureFixture,
@@ -212,12 +219,12 @@ def test_truncation_finish_reasons_log_a_warning(
 ) -> None:
     fake_server.script(Reply.json(completion("cut", finish_reason=finish_reason)))
     with caplog.at_level(logging.WARNING, logger="haybale"):
-        reply = parity.run(make_openai(), "hi")["replies"][0]
+        reply = parity.run(make_generator(), "hi")["replies"][0]
     assert reply.meta["finish_reason"] == finish_reason
     assert hint in caplog.text
 
 
-def test_logprobs_are_in_meta(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_logprobs_are_in_meta(make_generator: Any, fake_server: Any, parity: Any) -> None:
     body = completion("a")
     logprobs = {
         "content": [{"token": "a", "logprob": -0.01, "bytes": [97], "top_logprobs": []}],
@@ -225,12 +232,12 @@ def test_logprobs_are_in_meta(make_openai: Any, fake_server: Any, parity: Any) -
     }
     body["choices"][0]["logprobs"] = logprobs
     fake_server.script(Reply.json(body))
-    reply = parity.run(make_openai(), "hi", generation_kwargs={"logprobs": True})["replies"][0]
+    reply = parity.run(make_generator(), "hi", generation_kwargs={"logprobs": True})["replies"][0]
     assert reply.meta["logprobs"] == logprobs
     assert fake_server.requests[0].json["logprobs"] is True
 
 
-def test_multimodal_user_message_is_sent_as_parts(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_multimodal_user_message_is_sent_as_parts(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json(completion("a cat")))
     message = ChatMessage.from_user(
         content_parts=[
@@ -239,7 +246,7 @@ def test_multimodal_user_message_is_sent_as_parts(make_openai: Any, fake_server:
             FileContent(base64_data="JVBERi0xLjQ=", mime_type="application/pdf", filename="doc.pdf"),
         ]
     )
-    parity.run(make_openai(), [message])
+    parity.run(make_generator(), [message])
     (sent,) = fake_server.requests[0].json["messages"]
     assert sent["content"] == [
         {"type": "text", "text": "What is this?"},
@@ -251,11 +258,11 @@ def test_multimodal_user_message_is_sent_as_parts(make_openai: Any, fake_server:
     ]
 
 
-def test_reasoning_reply_is_sent_back_next_turn(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_reasoning_reply_is_sent_back_next_turn(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(
         Reply.json(completion("4", reasoning_content="2+2 is 4")), Reply.json(completion("yes"))
     )
-    generator = make_openai()
+    generator = make_generator()
     first = parity.run(generator, "2+2?")["replies"][0]
     assert first.reasoning is not None
     assert first.reasoning.reasoning_text == "2+2 is 4"
@@ -264,9 +271,9 @@ def test_reasoning_reply_is_sent_back_next_turn(make_openai: Any, fake_server: A
     assert assistant == {"role": "assistant", "content": "4", "reasoning_content": "2+2 is 4"}
 
 
-def test_http_client_kwargs_reach_the_client(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_http_client_kwargs_reach_the_client(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json(completion("ok")))
-    parity.run(make_openai(http_client_kwargs={"headers": {"X-Custom": "yes"}}), "hi")
+    parity.run(make_generator(http_client_kwargs={"headers": {"X-Custom": "yes"}}), "hi")
     assert fake_server.requests[0].headers["x-custom"] == "yes"
 
 

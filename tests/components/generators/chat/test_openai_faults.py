@@ -1,4 +1,7 @@
-"""Faults: retries, exhausted retries, broken and stalled streams, errors inside a 200 stream."""
+"""Faults: retries, exhausted retries, broken and stalled streams, errors inside a 200 stream.
+
+Every test runs once per generator class (``make_generator``), each through its own endpoint.
+"""
 
 from __future__ import annotations
 
@@ -35,44 +38,44 @@ def stream_and_fail(parity: Any, generator: Any, error: type[Exception]) -> tupl
     return raised, "".join(c.content for c in seen)
 
 
-def test_429_with_retry_after_then_success(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_429_with_retry_after_then_success(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(
         Reply.json({"error": {"message": "slow down"}}, status=429, headers={"Retry-After": "0"}),
         Reply.json(completion("finally")),
     )
-    reply = parity.run(make_openai(max_retries=2), "hi")["replies"][0]
+    reply = parity.run(make_generator(max_retries=2), "hi")["replies"][0]
     assert reply.text == "finally"
     assert len(fake_server.requests) == 2
 
 
-def test_429_streamed_then_success(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_429_streamed_then_success(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(
         Reply.json({"error": {"message": "slow down"}}, status=429, headers={"retry-after-ms": "1"}),
         Reply.sse([*TEXT_EVENTS, chunk({}, "stop")]),
     )
-    reply = parity.run(make_openai(max_retries=1), "hi", streaming_callback=lambda c: None)["replies"][0]
+    reply = parity.run(make_generator(max_retries=1), "hi", streaming_callback=lambda c: None)["replies"][0]
     assert reply.text == "Once upon "
     assert len(fake_server.requests) == 2
 
 
-def test_rate_limit_without_retries_left(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_rate_limit_without_retries_left(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json({"error": {"message": "quota"}}, status=429, headers={"Retry-After": "0"}))
-    error = parity.raises(RateLimitError, make_openai(max_retries=0), "hi")
+    error = parity.raises(RateLimitError, make_generator(max_retries=0), "hi")
     assert error.status_code == 429
     assert "quota" in str(error)
 
 
 def test_500_exhausts_retries_with_full_error_details(
-    make_openai: Any, fake_server: Any, parity: Any, openai_key: str
+    make_generator: Any, fake_server: Any, parity: Any, openai_key: str, flavor: Any
 ) -> None:
     failure = Reply.json(
         {"error": {"message": "upstream exploded"}}, status=500, headers={"x-request-id": "req_123"}
     )
     fake_server.script(failure, failure, failure)
-    error = parity.raises(InternalServerError, make_openai(max_retries=2), "hi")
+    error = parity.raises(InternalServerError, make_generator(max_retries=2), "hi")
     assert len(fake_server.requests) == 3
     assert error.status_code == 500
-    assert error.provider == "openai"
+    assert error.provider == flavor.name
     assert error.request_id == "req_123"
     assert "upstream exploded" in str(error)
     assert error.partial is None
@@ -80,24 +83,24 @@ def test_500_exhausts_retries_with_full_error_details(
 
 
 def test_401_is_not_retried_and_never_leaks_the_key(
-    make_openai: Any, fake_server: Any, parity: Any, openai_key: str
+    make_generator: Any, fake_server: Any, parity: Any, openai_key: str
 ) -> None:
     fake_server.script(Reply.json({"error": {"message": "Incorrect API key provided"}}, status=401))
-    error = parity.raises(AuthenticationError, make_openai(max_retries=3), "hi")
+    error = parity.raises(AuthenticationError, make_generator(max_retries=3), "hi")
     assert len(fake_server.requests) == 1
     assert openai_key not in f"{error} {error!r} {error.body}"
 
 
-def test_malformed_json_body(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_malformed_json_body(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.text('{"choices": [', content_type="application/json"))
-    parity.raises(APIResponseError, make_openai(), "hi")
+    parity.raises(APIResponseError, make_generator(), "hi")
 
 
 def test_connection_cut_mid_stream_keeps_the_partial_reply(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.sse([*TEXT_EVENTS, chunk({"content": "never"})], cut_after=3))
-    error, seen_text = stream_and_fail(parity, make_openai(max_retries=3), APIConnectionError)
+    error, seen_text = stream_and_fail(parity, make_generator(max_retries=3), APIConnectionError)
     assert seen_text == "Once upon "
     assert error.partial is not None
     assert error.partial.text == seen_text
@@ -105,15 +108,15 @@ def test_connection_cut_mid_stream_keeps_the_partial_reply(
 
 
 def test_stalled_stream_times_out_with_the_partial_reply(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.sse(TEXT_EVENTS, stall_after=3, stall_seconds=5.0))
-    error, seen_text = stream_and_fail(parity, make_openai(timeout=0.5), APITimeoutError)
+    error, seen_text = stream_and_fail(parity, make_generator(timeout=0.5), APITimeoutError)
     assert error.partial is not None
     assert error.partial.text == seen_text == "Once upon "
 
 
-def test_error_inside_a_200_stream(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_error_inside_a_200_stream(make_generator: Any, fake_server: Any, parity: Any) -> None:
     in_stream_error = {
         "id": "gen-1",
         "object": "chat.completion.chunk",
@@ -123,20 +126,20 @@ def test_error_inside_a_200_stream(make_openai: Any, fake_server: Any, parity: A
         "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}],
     }
     fake_server.script(Reply.sse([*TEXT_EVENTS, in_stream_error]))
-    error, seen_text = stream_and_fail(parity, make_openai(), APIResponseError)
+    error, seen_text = stream_and_fail(parity, make_generator(), APIResponseError)
     assert "Upstream provider disconnected" in str(error)
     assert error.partial.text == seen_text == "Once upon "
     assert error.body["error"]["code"] == 502
 
 
-def test_malformed_json_chunk(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_malformed_json_chunk(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.sse([*TEXT_EVENTS, 'data: {"choices": [{"delta": \n\n']))
-    error, seen_text = stream_and_fail(parity, make_openai(), APIResponseError)
+    error, seen_text = stream_and_fail(parity, make_generator(), APIResponseError)
     assert "not valid JSON" in str(error)
     assert error.partial.text == seen_text == "Once upon "
 
 
-def test_callback_errors_propagate_unchanged(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_callback_errors_propagate_unchanged(make_generator: Any, fake_server: Any, parity: Any) -> None:
     class Stop(Exception):
         pass
 
@@ -145,13 +148,13 @@ def test_callback_errors_propagate_unchanged(make_openai: Any, fake_server: Any,
             raise Stop
 
     fake_server.script(Reply.sse([*TEXT_EVENTS, chunk({}, "stop")]), Reply.json(completion("after")))
-    generator = make_openai()
+    generator = make_generator()
     parity.raises(Stop, generator, "hi", streaming_callback=callback)
     assert parity.run(generator, "again")["replies"][0].text == "after"
 
 
-def test_server_error_body_is_bounded_json(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_server_error_body_is_bounded_json(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.text("<html>Bad Gateway</html>", status=502, content_type="text/html"))
-    error = parity.raises(InternalServerError, make_openai(), "hi")
+    error = parity.raises(InternalServerError, make_generator(), "hi")
     assert error.status_code == 502
     assert "Bad Gateway" in json.dumps(error.body) or "Bad Gateway" in str(error.body)

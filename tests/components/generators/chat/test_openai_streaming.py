@@ -1,4 +1,7 @@
-"""Streaming through the fake server: callbacks, the final reply, stream_options and every quirk."""
+"""Streaming through the fake server: callbacks, the final reply, stream_options and every quirk.
+
+Every test runs once per generator class (``make_generator``), each through its own endpoint.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +66,9 @@ def collect(parity: Any, generator: Any, *args: Any, **kwargs: Any) -> tuple[lis
     return seen, result["replies"]
 
 
-def test_streamed_text_callback_and_final_reply(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_streamed_text_callback_and_final_reply(
+    make_generator: Any, fake_server: Any, parity: Any, flavor: Any
+) -> None:
     events = [
         chunk({"role": "assistant", "content": ""}),
         chunk({"content": "Hel"}),
@@ -72,7 +77,7 @@ def test_streamed_text_callback_and_final_reply(make_openai: Any, fake_server: A
         usage_chunk(),
     ]
     fake_server.script(Reply.sse(events))
-    seen, (reply,) = collect(parity, make_openai(), "hi")
+    seen, (reply,) = collect(parity, make_generator(), "hi")
     assert "".join(c.content for c in seen) == "Hello"
     assert len(seen) == len(events)
     assert seen[1].start is True
@@ -81,7 +86,8 @@ def test_streamed_text_callback_and_final_reply(make_openai: Any, fake_server: A
     assert seen[4].meta["usage"] == USAGE
     info = seen[0].component_info
     assert isinstance(info, ComponentInfo)
-    assert info.type.endswith("OpenAIChatGenerator")
+    assert info.type == f"{flavor.cls.__module__}.{flavor.cls.__name__}"
+    flavor.check_request(fake_server.requests[0])
     assert reply.text == "Hello"
     assert reply.meta["usage"] == USAGE
     assert reply.meta["finish_reason"] == "stop"
@@ -92,10 +98,12 @@ def test_streamed_text_callback_and_final_reply(make_openai: Any, fake_server: A
     assert body["stream_options"] == {"include_usage": True}
 
 
-def test_init_callback_is_used_and_run_callback_wins(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_init_callback_is_used_and_run_callback_wins(
+    make_generator: Any, fake_server: Any, parity: Any
+) -> None:
     init_seen: list[StreamingChunk] = []
     fake_server.script(Reply.sse(text_chunks(["a", "b"])), Reply.sse(text_chunks(["c"])))
-    generator = make_openai(streaming_callback=init_seen.append)
+    generator = make_generator(streaming_callback=init_seen.append)
     assert parity.run(generator, "hi")["replies"][0].text == "ab"
     assert "".join(c.content for c in init_seen) == "ab"
     run_seen, (reply,) = collect(parity, generator, "again")
@@ -104,26 +112,26 @@ def test_init_callback_is_used_and_run_callback_wins(make_openai: Any, fake_serv
     assert "".join(c.content for c in init_seen) == "ab"
 
 
-def test_async_callback_in_sync_run_is_rejected(make_openai: Any) -> None:
+def test_async_callback_in_sync_run_is_rejected(make_generator: Any) -> None:
     async def callback(chunk: StreamingChunk) -> None:
         pass
 
     with pytest.raises(ValueError, match="run_async"):
-        make_openai().run("hi", streaming_callback=callback)
+        make_generator().run("hi", streaming_callback=callback)
 
 
-async def test_run_async_awaits_async_callbacks(make_openai: Any, fake_server: Any) -> None:
+async def test_run_async_awaits_async_callbacks(make_generator: Any, fake_server: Any) -> None:
     fake_server.script(Reply.sse(text_chunks(["x", "y"])))
     seen: list[str] = []
 
     async def callback(chunk: StreamingChunk) -> None:
         seen.append(chunk.content)
 
-    reply = (await make_openai().run_async("hi", streaming_callback=callback))["replies"][0]
+    reply = (await make_generator().run_async("hi", streaming_callback=callback))["replies"][0]
     assert "".join(seen) == "xy" == reply.text
 
 
-def test_streamed_reply_equals_non_streamed_reply(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_streamed_reply_equals_non_streamed_reply(make_generator: Any, fake_server: Any, parity: Any) -> None:
     calls = [
         {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q": "tea"}'}}
     ]
@@ -142,7 +150,7 @@ def test_streamed_reply_equals_non_streamed_reply(make_openai: Any, fake_server:
         usage_chunk(),
     ]
     fake_server.script(Reply.json(body), Reply.sse(events))
-    generator = make_openai()
+    generator = make_generator()
     (plain,) = parity.run(generator, "hi")["replies"]
     _, (streamed,) = collect(parity, generator, "hi")
     assert streamed.text == plain.text == "Sure."
@@ -159,15 +167,15 @@ def test_streamed_reply_equals_non_streamed_reply(make_openai: Any, fake_server:
     assert streamed.role == plain.role
 
 
-def test_caller_stream_options_are_kept(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_caller_stream_options_are_kept(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.sse(text_chunks(["a"])))
-    collect(parity, make_openai(), "hi", generation_kwargs={"stream_options": {"include_usage": False}})
+    collect(parity, make_generator(), "hi", generation_kwargs={"stream_options": {"include_usage": False}})
     assert fake_server.requests[0].json["stream_options"] == {"include_usage": False}
 
 
 @pytest.mark.parametrize("status", [400, 422])
 def test_rejected_stream_options_are_dropped_and_remembered(
-    make_openai: Any, fake_server: Any, parity: Any, status: int
+    make_generator: Any, fake_server: Any, parity: Any, status: int
 ) -> None:
     rejection = {
         "error": {"message": "Unrecognized request argument supplied: stream_options", "type": "invalid"}
@@ -177,7 +185,7 @@ def test_rejected_stream_options_are_dropped_and_remembered(
         Reply.sse(text_chunks(["ok"])),
         Reply.sse(text_chunks(["again"])),
     )
-    generator = make_openai()
+    generator = make_generator()
     assert collect(parity, generator, "hi")[1][0].text == "ok"
     assert collect(parity, generator, "hi")[1][0].text == "again"
     first, second, third = (request.json for request in fake_server.requests)
@@ -186,20 +194,20 @@ def test_rejected_stream_options_are_dropped_and_remembered(
     assert "stream_options" not in third
 
 
-def test_other_bad_requests_are_not_retried(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_other_bad_requests_are_not_retried(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json({"error": {"message": "model not supported"}}, status=400))
-    error = parity.raises(BadRequestError, make_openai(), "hi", streaming_callback=lambda c: None)
+    error = parity.raises(BadRequestError, make_generator(), "hi", streaming_callback=lambda c: None)
     assert "model not supported" in str(error)
     assert len(fake_server.requests) == 1
 
 
 def test_rejection_of_the_callers_own_stream_options_is_raised(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.json({"detail": [{"loc": ["body", "stream_options"]}]}, status=422))
     parity.raises(
         UnprocessableEntityError,
-        make_openai(),
+        make_generator(),
         "hi",
         streaming_callback=lambda c: None,
         generation_kwargs={"stream_options": {"include_usage": True}},
@@ -210,16 +218,16 @@ def test_rejection_of_the_callers_own_stream_options_is_raised(
 # ---- quirks of real servers, each through the fake server ------------------------------------
 
 
-def test_llama_cpp_repeats_tool_name_and_id(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_llama_cpp_repeats_tool_name_and_id(make_generator: Any, fake_server: Any, parity: Any) -> None:
     pieces = ['{"city":', ' "Oslo"', "}"]
     events = [chunk({"tool_calls": [call(0, id="c1", name="get_weather", args=p)]}) for p in pieces]
     fake_server.script(Reply.sse([*events, chunk({}, finish="tool_calls")]))
-    seen, (reply,) = collect(parity, make_openai(), "weather?")
+    seen, (reply,) = collect(parity, make_generator(), "weather?")
     assert reply.tool_calls == [ToolCall(tool_name="get_weather", arguments={"city": "Oslo"}, id="c1")]
     assert [d.tool_name for c in seen for d in c.tool_calls or [] if d.tool_name] == ["get_weather"]
 
 
-def test_ollama_omits_tool_call_index(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_ollama_omits_tool_call_index(make_generator: Any, fake_server: Any, parity: Any) -> None:
     events = [
         chunk({"tool_calls": [call(None, id="a", name="first", args='{"n": 1}')]}),
         chunk({"tool_calls": [call(None, id="b", name="second", args='{"n"')]}),
@@ -227,34 +235,36 @@ def test_ollama_omits_tool_call_index(make_openai: Any, fake_server: Any, parity
         chunk({}, finish="tool_calls"),
     ]
     fake_server.script(Reply.sse(events))
-    _, (reply,) = collect(parity, make_openai(), "go")
+    _, (reply,) = collect(parity, make_generator(), "go")
     assert [(c.tool_name, c.arguments, c.id) for c in reply.tool_calls] == [
         ("first", {"n": 1}, "a"),
         ("second", {"n": 2}, "b"),
     ]
 
 
-def test_gemini_sends_empty_object_then_whole_json(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_gemini_sends_empty_object_then_whole_json(
+    make_generator: Any, fake_server: Any, parity: Any
+) -> None:
     events = [
         chunk({"tool_calls": [call(0, id="g1", name="search", args="{}")]}),
         chunk({"tool_calls": [call(0, args='{"query": "haybale"}')]}),
         chunk({}, finish="tool_calls"),
     ]
     fake_server.script(Reply.sse(events))
-    _, (reply,) = collect(parity, make_openai(), "go")
+    _, (reply,) = collect(parity, make_generator(), "go")
     assert reply.tool_calls[0].arguments == {"query": "haybale"}
     assert reply.tool_calls[0].extra is None
 
 
 def test_zero_argument_tool_and_several_calls_in_one_chunk(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     events = [
         chunk({"tool_calls": [call(0, id="a", name="now", args=""), call(1, id="b", name="today", args="")]}),
         chunk({}, finish="tool_calls"),
     ]
     fake_server.script(Reply.sse(events))
-    seen, (reply,) = collect(parity, make_openai(), "time?")
+    seen, (reply,) = collect(parity, make_generator(), "time?")
     assert [(c.tool_name, c.arguments, c.id) for c in reply.tool_calls] == [
         ("now", {}, "a"),
         ("today", {}, "b"),
@@ -262,20 +272,22 @@ def test_zero_argument_tool_and_several_calls_in_one_chunk(
     assert [d.index for d in seen[0].tool_calls] == [0, 1]
 
 
-def test_invalid_streamed_arguments_are_kept_visible(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_invalid_streamed_arguments_are_kept_visible(
+    make_generator: Any, fake_server: Any, parity: Any
+) -> None:
     events = [
         chunk({"tool_calls": [call(0, id="x", name="f", args="{'single': quotes}")]}),
         chunk({}, finish="stop"),
     ]
     fake_server.script(Reply.sse(events))
-    _, (reply,) = collect(parity, make_openai(), "go")
+    _, (reply,) = collect(parity, make_generator(), "go")
     assert reply.tool_calls == [
         ToolCall(tool_name="f", arguments={}, id="x", extra={"raw_arguments": "{'single': quotes}"})
     ]
 
 
 def test_azure_empty_choices_and_chunks_without_delta(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     filter_chunk = {
         "id": "",
@@ -287,7 +299,7 @@ def test_azure_empty_choices_and_chunks_without_delta(
     }
     no_delta = {**chunk(None, finish="stop")}
     fake_server.script(Reply.sse([filter_chunk, chunk({"content": "fine"}), no_delta, usage_chunk()]))
-    seen, (reply,) = collect(parity, make_openai(), "go")
+    seen, (reply,) = collect(parity, make_generator(), "go")
     assert reply.text == "fine"
     assert reply.meta["finish_reason"] == "stop"
     assert reply.meta["model"] == "m-1"
@@ -295,13 +307,13 @@ def test_azure_empty_choices_and_chunks_without_delta(
     assert len(seen) == 4
 
 
-def test_usage_in_a_non_final_chunk(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_usage_in_a_non_final_chunk(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.sse([chunk({"content": "a"}), chunk({}, finish="stop", usage=USAGE), chunk({})]))
-    _, (reply,) = collect(parity, make_openai(), "go")
+    _, (reply,) = collect(parity, make_generator(), "go")
     assert reply.meta["usage"] == USAGE
 
 
-def test_sse_comments_and_crlf_are_ignored(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_sse_comments_and_crlf_are_ignored(make_generator: Any, fake_server: Any, parity: Any) -> None:
     raw = "data: " + json.dumps(chunk({"content": "b"})) + "\r\n\r\n"
     fake_server.script(
         Reply.sse(
@@ -314,13 +326,13 @@ def test_sse_comments_and_crlf_are_ignored(make_openai: Any, fake_server: Any, p
             ]
         )
     )
-    seen, (reply,) = collect(parity, make_openai(), "go")
+    seen, (reply,) = collect(parity, make_generator(), "go")
     assert reply.text == "ab"
     assert len(seen) == 3
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
-def test_streamed_reasoning(make_openai: Any, fake_server: Any, parity: Any, field: str) -> None:
+def test_streamed_reasoning(make_generator: Any, fake_server: Any, parity: Any, field: str) -> None:
     fake_server.script(
         Reply.sse(
             [
@@ -331,14 +343,16 @@ def test_streamed_reasoning(make_openai: Any, fake_server: Any, parity: Any, fie
             ]
         )
     )
-    seen, (reply,) = collect(parity, make_openai(), "meaning?")
+    seen, (reply,) = collect(parity, make_generator(), "meaning?")
     assert [c.reasoning.reasoning_text for c in seen if c.reasoning] == ["Let me ", "think."]
     assert reply.reasoning is not None
     assert reply.reasoning.reasoning_text == "Let me think."
     assert reply.text == "42"
 
 
-def test_stream_without_done_marker_still_completes(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_stream_without_done_marker_still_completes(
+    make_generator: Any, fake_server: Any, parity: Any
+) -> None:
     fake_server.script(Reply.sse(text_chunks(["no ", "done"]), done=False))
-    _, (reply,) = collect(parity, make_openai(), "go")
+    _, (reply,) = collect(parity, make_generator(), "go")
     assert reply.text == "no done"

@@ -1,4 +1,7 @@
-"""Tools: definitions sent, strict mode, overrides, tool calls back and results sent."""
+"""Tools: definitions sent, strict mode, overrides, tool calls back and results sent.
+
+Every test runs once per generator class (``make_generator``), each through its own endpoint.
+"""
 
 from __future__ import annotations
 
@@ -69,10 +72,10 @@ def text_completion(text: str = "ok") -> dict[str, Any]:
 
 
 def test_tools_are_sent_as_functions_and_calls_come_back(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.json(tool_call_completion(("call_a", "weather", '{"city": "Paris"}'))))
-    reply = parity.run(make_openai(tools=[tool()]), "weather in Paris?")["replies"][0]
+    reply = parity.run(make_generator(tools=[tool()]), "weather in Paris?")["replies"][0]
     assert reply.tool_calls == [ToolCall(tool_name="weather", arguments={"city": "Paris"}, id="call_a")]
     assert reply.meta["finish_reason"] == "tool_calls"
     assert fake_server.requests[0].json["tools"] == [
@@ -83,12 +86,20 @@ def test_tools_are_sent_as_functions_and_calls_come_back(
     ]
 
 
+@pytest.mark.parametrize("given_at", ["init", "run"])
 def test_strict_tools_are_strict_recursively_and_the_tool_is_untouched(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any, flavor: Any, given_at: str
 ) -> None:
-    fake_server.script(Reply.json(text_completion()))
     the_tool = tool()
-    parity.run(make_openai(tools=[the_tool], tools_strict=True), "hi")
+    if given_at == "init" and flavor.name == "openrouter":
+        # As in Haystack, OpenRouter's __init__ has no tools_strict: only run() takes it.
+        with pytest.raises(TypeError, match="tools_strict"):
+            make_generator(tools=[the_tool], tools_strict=True)
+        return
+    fake_server.script(Reply.json(text_completion()))
+    strict = {"tools_strict": True}
+    generator = make_generator(tools=[the_tool], **(strict if given_at == "init" else {}))
+    parity.run(generator, "hi", **(strict if given_at == "run" else {}))
     (definition,) = fake_server.requests[0].json["tools"]
     function = definition["function"]
     assert function["strict"] is True
@@ -102,12 +113,12 @@ def test_strict_tools_are_strict_recursively_and_the_tool_is_untouched(
 
 
 def test_run_tools_replace_init_tools_and_empty_list_disables(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(
         Reply.json(text_completion()), Reply.json(text_completion()), Reply.json(text_completion())
     )
-    generator = make_openai(tools=[tool("init_tool")])
+    generator = make_generator(tools=[tool("init_tool")])
     parity.run(generator, "a", tools=[tool("run_tool")], tools_strict=True)
     parity.run(generator, "b", tools=[])
     parity.run(generator, "c")
@@ -119,22 +130,22 @@ def test_run_tools_replace_init_tools_and_empty_list_disables(
     assert "strict" not in third["tools"][0]["function"]
 
 
-def test_toolsets_are_flattened(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_toolsets_are_flattened(make_generator: Any, fake_server: Any, parity: Any) -> None:
     fake_server.script(Reply.json(text_completion()))
     toolset = Toolset([tool("a"), tool("b")])
-    parity.run(make_openai(tools=[toolset, tool("c")]), "hi")
+    parity.run(make_generator(tools=[toolset, tool("c")]), "hi")
     assert [t["function"]["name"] for t in fake_server.requests[0].json["tools"]] == ["a", "b", "c"]
 
 
-def test_duplicate_tool_names_are_rejected(make_openai: Any, parity: Any) -> None:
+def test_duplicate_tool_names_are_rejected(make_generator: Any, parity: Any) -> None:
     with pytest.raises(ValueError, match="dup"):
-        make_openai(tools=[tool("dup"), tool("dup")])
-    error = parity.raises(ValueError, make_openai(), "hi", tools=[tool("twice"), tool("twice")])
+        make_generator(tools=[tool("dup"), tool("dup")])
+    error = parity.raises(ValueError, make_generator(), "hi", tools=[tool("twice"), tool("twice")])
     assert "twice" in str(error)
 
 
 def test_tool_call_and_result_round_trip_preserves_ids(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(
         Reply.json(
@@ -144,7 +155,7 @@ def test_tool_call_and_result_round_trip_preserves_ids(
         ),
         Reply.json(text_completion("Rome sunny, Oslo snowy")),
     )
-    generator = make_openai(tools=[tool()])
+    generator = make_generator(tools=[tool()])
     question = ChatMessage.from_user("Rome and Oslo?")
     assistant = parity.run(generator, [question])["replies"][0]
     results = [ChatMessage.from_tool(weather(**call.arguments), origin=call) for call in assistant.tool_calls]
@@ -173,16 +184,16 @@ def test_tool_call_and_result_round_trip_preserves_ids(
 
 
 def test_invalid_arguments_in_a_completion_keep_the_call(
-    make_openai: Any, fake_server: Any, parity: Any
+    make_generator: Any, fake_server: Any, parity: Any
 ) -> None:
     fake_server.script(Reply.json(tool_call_completion(("c", "weather", '{"city": Paris}'))))
-    reply = parity.run(make_openai(tools=[tool()]), "hi")["replies"][0]
+    reply = parity.run(make_generator(tools=[tool()]), "hi")["replies"][0]
     assert reply.tool_calls == [
         ToolCall(tool_name="weather", arguments={}, id="c", extra={"raw_arguments": '{"city": Paris}'})
     ]
 
 
-def test_streamed_tool_call_with_tools(make_openai: Any, fake_server: Any, parity: Any) -> None:
+def test_streamed_tool_call_with_tools(make_generator: Any, fake_server: Any, parity: Any) -> None:
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {"id": "s", "model": "m-1", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
@@ -194,7 +205,7 @@ def test_streamed_tool_call_with_tools(make_openai: Any, fake_server: Any, parit
     ]
     fake_server.script(Reply.sse(events))
     seen: list[Any] = []
-    reply = parity.run(make_openai(tools=[tool()]), "hi", streaming_callback=seen.append)["replies"][0]
+    reply = parity.run(make_generator(tools=[tool()]), "hi", streaming_callback=seen.append)["replies"][0]
     assert reply.tool_calls == [ToolCall(tool_name="weather", arguments={"city": "Lima"}, id="call_s")]
     assert seen[0].tool_calls[0].tool_name == "weather"
     assert seen[0].start is True
