@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from haybale._wire.sse import DONE, SSEDecoder
 from haybale._wire.stream import StreamAssembler
-from haybale.errors import APIError, APIResponseError, APIStatusError
+from haybale.errors import APIConnectionError, APIError, APIResponseError, APIStatusError
 
 if TYPE_CHECKING:
     from haybale._wire.call import ChatClient
@@ -49,6 +49,28 @@ class _StreamBase:
         if error.partial is None:
             error.partial = self._assembler.partial()
         return error
+
+    def _check_closed_early(self) -> None:
+        """Called when the body ended without ``[DONE]``: fine after a finish reason, else an error.
+
+        Without this, a stream cut short would pass for a complete (maybe empty) reply.
+        """
+        assembler = self._assembler
+        if assembler.finish_reason is not None:
+            return
+        provider = self._client.endpoint.provider
+        if not assembler.received_anything:
+            raise APIConnectionError(
+                "The server ended the stream without sending anything. llama.cpp does this when the "
+                "prompt is longer than the model's context; other servers when they fail before the "
+                "first token. Shorten the prompt, or retry without streaming to see the server's error.",
+                provider=provider,
+            )
+        raise APIConnectionError(
+            "The stream ended before the reply was complete (no finish reason, no [DONE]); "
+            "what arrived is in error.partial. Retry the request.",
+            provider=provider,
+        )
 
     def _done(self) -> None:
         self.replies = self._client.finish([self._assembler.message()], self._request)
@@ -109,6 +131,7 @@ class ChatStream(_StreamBase):
                     data = decoder.flush()
                     if data is not None and data != DONE:
                         yield from feed(data)
+                    self._check_closed_early()
             except Exception as error:
                 raise self._failed(error) from (None if isinstance(error, APIError) else error)
         self._done()
@@ -173,6 +196,7 @@ class AsyncChatStream(_StreamBase):
                     if data is not None and data != DONE:
                         for chunk in feed(data):
                             yield chunk
+                    self._check_closed_early()
             except Exception as error:
                 raise self._failed(error) from (None if isinstance(error, APIError) else error)
         self._done()
