@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from haybale._wire.sse import DONE, SSEDecoder
 from haybale._wire.stream import StreamAssembler
-from haybale.errors import APIConnectionError, APIError, APIResponseError, APIStatusError
+from haybale.errors import APIError, APIResponseError, APIStatusError
 
 if TYPE_CHECKING:
     from haybale._wire.call import ChatClient
@@ -60,13 +60,13 @@ class _StreamBase:
             return
         provider = self._client.endpoint.provider
         if not assembler.received_anything:
-            raise APIConnectionError(
+            raise APIResponseError(
                 "The server ended the stream without sending anything. llama.cpp does this when the "
                 "prompt is longer than the model's context; other servers when they fail before the "
                 "first token. Shorten the prompt, or retry without streaming to see the server's error.",
                 provider=provider,
             )
-        raise APIConnectionError(
+        raise APIResponseError(
             "The stream ended before the reply was complete (no finish reason, no [DONE]); "
             "what arrived is in error.partial. Retry the request.",
             provider=provider,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fake_server import Reply
-from haybale.errors import APIConnectionError
+from haybale.errors import APIResponseError
 from payloads import chunk
 
 
@@ -16,7 +16,7 @@ def test_an_empty_stream_is_an_error_not_an_empty_reply(
 ) -> None:
     # llama-cpp-python answers 200 with an empty body when the prompt exceeds the context.
     fake_server.script(Reply.sse([], done=False))
-    error = parity.raises(APIConnectionError, make_openai(), "hi", streaming_callback=lambda c: None)
+    error = parity.raises(APIResponseError, make_openai(), "hi", streaming_callback=lambda c: None)
     assert "without sending anything" in str(error)
     assert "context" in str(error)
     assert error.partial is None
@@ -30,7 +30,7 @@ def test_a_stream_that_stops_without_finish_reason_keeps_what_arrived(
     )
     seen: list[str] = []
     error = parity.raises(
-        APIConnectionError, make_openai(), "hi", streaming_callback=lambda c: seen.append(c.content)
+        APIResponseError, make_openai(), "hi", streaming_callback=lambda c: seen.append(c.content)
     )
     assert "ended before the reply was complete" in str(error)
     assert error.partial is not None
