@@ -114,3 +114,15 @@ def make_openai(fake_server: Any) -> Iterator[Callable[..., OpenAIChatGenerator]
 def make_generator(fake_server: Any, flavor: Flavor) -> Iterator[Callable[..., OpenAIChatGenerator]]:
     """Like ``make_openai``, for each of the three generator classes in turn (see ``flavor``)."""
     yield from _factory(fake_server, flavor)
+
+
+@pytest.fixture
+def make_azure(fake_server: Any) -> Iterator[Callable[..., AzureOpenAIChatGenerator]]:
+    """Build AzureOpenAIChatGenerators aimed at the fake server (deployment ``gpt-test``)."""
+    yield from _factory(fake_server, FLAVORS["azure"])
+
+
+@pytest.fixture
+def make_openrouter(fake_server: Any) -> Iterator[Callable[..., OpenRouterChatGenerator]]:
+    """Build OpenRouterChatGenerators aimed at the fake server."""
+    yield from _factory(fake_server, FLAVORS["openrouter"])
