@@ -277,11 +277,20 @@ def test_http_client_kwargs_reach_the_client(make_generator: Any, fake_server: A
     assert fake_server.requests[0].headers["x-custom"] == "yes"
 
 
-def test_import_and_construction_stay_light() -> None:
+@pytest.mark.parametrize(
+    "construct",
+    [
+        "OpenAIChatGenerator(model='m')",
+        "AzureOpenAIChatGenerator(azure_endpoint='https://x.example', api_key=Secret.from_token('k'))",
+        "OpenRouterChatGenerator(model='m')",
+    ],
+)
+def test_import_and_construction_stay_light(construct: str) -> None:
     code = (
         "import sys\n"
-        "from haybale.components.generators.chat import OpenAIChatGenerator\n"
-        "OpenAIChatGenerator(model='m')\n"
+        "from haybale.components.generators.chat import *\n"
+        "from haybale.utils import Secret\n"
+        f"{construct}\n"
         "heavy = [m for m in ('pydantic', 'httpx2', 'httpcore2', 'asyncio', 'anyio', 'ssl')\n"
         "         if m in sys.modules]\n"
         "print(','.join(heavy))\n"
