@@ -105,6 +105,21 @@ def test_forced_tool_call_has_the_exact_name_and_dict_arguments(make_local: Make
         assert any(chunk.tool_calls for chunk in chunks)
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_tool_loop_call_result_then_answer(make_local: Make, stream: bool) -> None:
+    # The whole loop a user runs: the assistant's tool call and the tool's result go back to the
+    # server, whose chat template must accept them (it failed on a missing assistant content).
+    generator = make_local(tools=[WEATHER], streaming_callback=(lambda chunk: None) if stream else None)
+    question = ChatMessage.from_user("What's the weather like in Paris?")
+    assistant = generator.run([question], generation_kwargs=FORCE_WEATHER)["replies"][0]
+    call = assistant.tool_calls[0]
+    result = ChatMessage.from_tool(WEATHER.invoke(**call.arguments), origin=call)
+    answer = generator.run([question, assistant, result], tools=[])["replies"][0]
+    assert answer.text
+    assert not answer.tool_calls
+    assert answer.meta["finish_reason"] in {"stop", "length"}
+
+
 def _check_person(value: Any) -> None:
     assert isinstance(value, dict)
     assert set(PERSON_SCHEMA["required"]) <= set(value)

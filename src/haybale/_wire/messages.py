@@ -5,7 +5,7 @@ Shapes sent:
 - system / user text: ``{"role", "content": str}``; a user message with images or files, or with
   several text parts, sends a list of content parts (``text``, ``image_url`` with a data URL and
   optional ``detail``, ``file`` with ``file_data`` as a data URL and ``filename``).
-- assistant: ``content`` (omitted when there is no text), ``tool_calls`` with the ids preserved and
+- assistant: ``content`` (``""`` when there is no text), ``tool_calls`` with the ids preserved and
   the arguments JSON-encoded, and the reasoning it produced: ``reasoning_content`` (DeepSeek rejects
   the next turn of a thinking model without it; servers that do not know the field ignore it) plus
   ``reasoning_details`` when the reasoning came from OpenRouter (kept in ``ReasoningContent.extra``).
@@ -109,10 +109,9 @@ def _assistant_message(message: ChatMessage) -> dict[str, Any]:
             calls.append(_tool_call(part))
         elif isinstance(part, ReasoningContent):
             reasoning = part
-    if texts:
-        entry["content"] = texts[0] if len(texts) == 1 else "\n".join(texts)
-    elif not calls:
-        entry["content"] = ""
+    # Always send content: chat templates of local servers (llama.cpp, vLLM) read it unconditionally,
+    # and "" is the one value OpenAI, Ollama and LM Studio all accept beside tool calls (null is not).
+    entry["content"] = "\n".join(texts)
     if calls:
         entry["tool_calls"] = calls
     if reasoning is not None:
