@@ -75,7 +75,7 @@ class AzureEndpoint(OpenAIEndpoint):
         self._url = deployment_url(azure_endpoint, deployment, api_version)
         self._ad_token = azure_ad_token
         self._token_provider = token_provider
-        self._per_attempt = False
+        self._ask_provider: TokenProvider | None = None  # set by resolve() when no static token wins
 
     @property
     def url(self) -> str:
@@ -86,10 +86,10 @@ class AzureEndpoint(OpenAIEndpoint):
         if self._organization:
             headers["OpenAI-Organization"] = self._organization
         token = secret_value(self._ad_token)
-        self._per_attempt = token is None and self._token_provider is not None
+        self._ask_provider = self._token_provider if token is None else None
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        elif not self._per_attempt:
+        elif self._ask_provider is None:
             key = secret_value(self._api_key)
             if key is None:
                 raise ConfigurationError(NO_CREDENTIALS)
@@ -98,9 +98,9 @@ class AzureEndpoint(OpenAIEndpoint):
 
     def headers(self) -> Mapping[str, str]:
         base = super().headers()
-        if not self._per_attempt or self._token_provider is None:
+        if self._ask_provider is None:
             return base
-        token = self._token_provider()
+        token = self._ask_provider()
         if inspect.isawaitable(token):
             if inspect.iscoroutine(token):
                 token.close()  # never awaited: close it so Python does not warn about it
@@ -112,9 +112,9 @@ class AzureEndpoint(OpenAIEndpoint):
 
     async def headers_async(self) -> Mapping[str, str]:
         base = super().headers()
-        if not self._per_attempt or self._token_provider is None:
+        if self._ask_provider is None:
             return base
-        token: Any = self._token_provider()
+        token: Any = self._ask_provider()
         if inspect.isawaitable(token):
             token = await token
         return self._with_token(base, token)
