@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from haybale.components.generators.chat import OpenAIChatGenerator
 from haybale.dataclasses import ChatMessage, ChatRole, StreamingChunk
@@ -138,3 +139,20 @@ def test_json_output_follows_the_schema(make_local: Make, stream: bool) -> None:
     )["replies"][0]
     assert reply.text is not None
     _check_person(json.loads(reply.text))
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+def test_pydantic_response_format_works_on_llama_cpp(make_local: Make) -> None:
+    # llama.cpp refuses the json_schema type; haybale falls back to json_object with the schema.
+    settings = {"temperature": 0, "seed": 7, "max_tokens": 64, "response_format": Person}
+    generator = make_local(generation_kwargs=settings)
+    reply = generator.run([ChatMessage.from_user("Describe Ann, who is 30 years old, as JSON.")])["replies"][
+        0
+    ]
+    assert "structured_output_error" not in reply.meta
+    person = Person.model_validate_json(reply.text or "")
+    assert isinstance(person.age, int)

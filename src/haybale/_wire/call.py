@@ -4,11 +4,17 @@
 and post-processes replies (finish-reason warnings, structured-output validation). The sync and
 async paths differ only in the single line that does I/O.
 
-``stream_options`` policy: when we added ``stream_options`` ourselves (the caller did not set it)
-and the server answers 400 or 422 with an error that mentions ``stream_options`` or
-``include_usage``, the request is sent once more without it, and the client remembers not to add
-it again. Errors that do not name the field are raised as they are, so a genuinely bad request is
-never sent twice.
+Fallbacks for servers that refuse newer request fields (``fallback_for``): when the server answers
+400, 422 or 500 (llama-cpp-python reports request validation errors as 500) with an error that
+names the field, the request is sent once more in the older form and the verdict is remembered in
+``rejected`` so later requests use that form at once:
+
+- ``stream_options`` that we added ourselves (the caller did not set it) is dropped;
+- a ``json_schema`` response format becomes ``{"type": "json_object", "schema": ...}``, which
+  llama.cpp and other older servers constrain the same way.
+
+Errors that do not name such a field are raised as they are, so a genuinely bad request is never
+sent twice.
 """
 
 from __future__ import annotations
@@ -43,12 +49,18 @@ class ChatClient:
     """One per generator: endpoint + transport + the remembered ``stream_options`` verdict."""
 
     def __init__(
-        self, endpoint: OpenAIEndpoint, transport: Transport, component_info: ComponentInfo | None
+        self,
+        endpoint: OpenAIEndpoint,
+        transport: Transport,
+        component_info: ComponentInfo | None,
+        rejected: set[str] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.transport = transport
         self.component_info = component_info
-        self.stream_options_rejected = False
+        # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
+        # set it owns, so the verdicts outlive close() and a new client.
+        self.rejected = rejected if rejected is not None else set()
         self._tools_cache: tuple[tuple[Tool, ...], bool, list[dict[str, Any]]] | None = None
 
     def prepare(
@@ -67,8 +79,9 @@ class ChatClient:
             generation_kwargs=generation_kwargs,
             tools=self._tool_definitions(tools, tools_strict),
             stream=stream,
-            include_usage=not self.stream_options_rejected,
+            include_usage="stream_options" not in self.rejected,
             extra_body=self.endpoint.extra_body(),
+            json_schema="json_schema" not in self.rejected,
         )
 
     def _tool_definitions(self, tools: Sequence[Tool], strict: bool) -> list[dict[str, Any]] | None:
@@ -90,14 +103,30 @@ class ChatClient:
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
-        data, _ = self.transport.post_json(self.endpoint.url, request.payload, self.endpoint.headers)
-        return self.finish(parse_completion(data, self.endpoint), request)
+        post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
+        try:
+            data, _ = post(url, request.payload, headers)
+        except APIStatusError as error:
+            retry = self.fallback_for(request, error)
+            if retry is None:
+                raise
+        else:
+            return self.finish(parse_completion(data, self.endpoint), request)
+        data, _ = post(url, retry.payload, headers)
+        return self.finish(parse_completion(data, self.endpoint), retry)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
-        data, _ = await self.transport.post_json_async(
-            self.endpoint.url, request.payload, self.endpoint.headers_async
-        )
-        return self.finish(parse_completion(data, self.endpoint), request)
+        post, url, headers = self.transport.post_json_async, self.endpoint.url, self.endpoint.headers_async
+        try:
+            data, _ = await post(url, request.payload, headers)
+        except APIStatusError as error:
+            retry = self.fallback_for(request, error)
+            if retry is None:
+                raise
+        else:
+            return self.finish(parse_completion(data, self.endpoint), request)
+        data, _ = await post(url, retry.payload, headers)
+        return self.finish(parse_completion(data, self.endpoint), retry)
 
     def stream(self, request: ChatRequest) -> ChatStream:
         from haybale._wire.chat_stream import ChatStream
@@ -109,16 +138,24 @@ class ChatClient:
 
         return AsyncChatStream(self, request)
 
-    def retry_without_stream_options(self, request: ChatRequest, error: APIStatusError) -> ChatRequest | None:
-        """The request to send again after ``error``, or None when the error must be raised."""
-        if not request.added_stream_options or error.status_code not in (400, 422):
+    def fallback_for(self, request: ChatRequest, error: APIStatusError) -> ChatRequest | None:
+        """The request to send again after ``error`` (see the module docstring), or None to raise it."""
+        if error.status_code not in (400, 422, 500):
             return None
         text = f"{error.body} {error.message}".lower()
-        if "stream_options" not in text and "include_usage" not in text:
-            return None
-        logger.info("The server rejected stream_options; retrying without it (usage will not be reported).")
-        self.stream_options_rejected = True
-        return request.without_stream_options()
+        if request.added_stream_options and ("stream_options" in text or "include_usage" in text):
+            logger.info(
+                "The server rejected stream_options; retrying without it (usage will not be reported)."
+            )
+            self.rejected.add("stream_options")
+            return request.without_stream_options()
+        if request.uses_json_schema and "json_schema" in text:
+            logger.info(
+                "The server rejected response_format json_schema; retrying as json_object with the schema."
+            )
+            self.rejected.add("json_schema")
+            return request.with_json_object_format()
+        return None
 
     def finish(self, replies: list[ChatMessage], request: ChatRequest) -> list[ChatMessage]:
         """Warnings and structured-output validation shared by every path."""

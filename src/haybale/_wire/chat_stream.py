@@ -106,7 +106,7 @@ class ChatStream(_StreamBase):
                 transport.stream_lines(endpoint.url, request.payload, endpoint.headers)
             )
         except APIStatusError as error:
-            retry = client.retry_without_stream_options(request, error)
+            retry = client.fallback_for(request, error)
             if retry is None:
                 raise
         self._request = retry
@@ -169,7 +169,7 @@ class AsyncChatStream(_StreamBase):
                 transport.stream_lines_async(endpoint.url, request.payload, endpoint.headers_async)
             )
         except APIStatusError as error:
-            retry = client.retry_without_stream_options(request, error)
+            retry = client.fallback_for(request, error)
             if retry is None:
                 raise
         self._request = retry

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from haybale._wire.messages import messages_to_wire
-from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
+from haybale._wire.response_format import as_json_object_format, is_pydantic_model, response_format_to_wire
 from haybale._wire.strict_schema import to_strict_schema
 
 if TYPE_CHECKING:
@@ -35,9 +35,20 @@ class ChatRequest:
     response_model: Any = None  # a pydantic model class to validate the reply with
     added_stream_options: bool = False  # True when we, not the caller, asked for usage
 
+    @property
+    def uses_json_schema(self) -> bool:
+        response_format = self.body.get("response_format")
+        return isinstance(response_format, dict) and response_format.get("type") == "json_schema"
+
     def without_stream_options(self) -> ChatRequest:
         body = {key: value for key, value in self.body.items() if key != "stream_options"}
-        return ChatRequest(body, encode_body(body), self.stream, self.response_model, False)
+        return replace(self, body=body, payload=encode_body(body), added_stream_options=False)
+
+    def with_json_object_format(self) -> ChatRequest:
+        body = {**self.body, "response_format": as_json_object_format(self.body["response_format"])}
+        return ChatRequest(
+            body, encode_body(body), self.stream, self.response_model, self.added_stream_options
+        )
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
@@ -68,7 +79,9 @@ def build_request(
     stream: bool,
     include_usage: bool,
     extra_body: Mapping[str, Any] | None = None,
+    json_schema: bool = True,
 ) -> ChatRequest:
+    """The request for one call; ``json_schema=False`` sends schemas in the ``json_object`` form."""
     body: dict[str, Any] = {"model": model, "messages": messages_to_wire(messages)}
     if extra_body:
         body.update(extra_body)
@@ -76,7 +89,8 @@ def build_request(
     for key, value in generation_kwargs.items():
         if key == "response_format" and value is not None:
             response_model = value if is_pydantic_model(value) else None
-            body[key] = response_format_to_wire(value)
+            wire_format = response_format_to_wire(value)
+            body[key] = wire_format if json_schema else as_json_object_format(wire_format)
         elif key not in ("stream", "stream_options"):
             body[key] = value
     if tools:

@@ -46,6 +46,19 @@ def response_format_to_wire(value: Any) -> dict[str, Any]:
     )
 
 
+def as_json_object_format(response_format: dict[str, Any]) -> dict[str, Any]:
+    """A ``json_schema`` response format in the older ``json_object`` form that carries its schema.
+
+    llama-cpp-python's server (and other servers that predate structured outputs) refuse the
+    ``json_schema`` type but constrain ``{"type": "json_object", "schema": ...}`` the same way.
+    """
+    if response_format.get("type") != "json_schema":
+        return response_format
+    spec = response_format.get("json_schema") or {}
+    schema = spec.get("schema") if isinstance(spec, dict) else None
+    return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+
+
 def validate_reply_text(model: Any, text: str) -> str | None:
     """Validate ``text`` against pydantic ``model``; return the error text, or None when it is valid."""
     try:

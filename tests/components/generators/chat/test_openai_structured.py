@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from fake_server import Reply
 from haybale.components.generators.chat import OpenAIChatGenerator
+from haybale.errors import BadRequestError
 
 
 class City(BaseModel):
@@ -140,3 +141,40 @@ def test_to_dict_stores_a_pydantic_response_format_as_its_schema() -> None:
     restored = OpenAIChatGenerator.from_dict(data)
     assert restored.generation_kwargs["response_format"] == fmt
     assert generator.generation_kwargs["response_format"] is Answer
+
+
+# What llama-cpp-python's server answers to a json_schema response format (status 500, sic).
+LLAMA_CPP_REJECTION = {
+    "error": {
+        "message": "1 validation error:\n  {'type': 'literal_error', "
+        "'loc': ('body', 'response_format', 'type'), "
+        "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}",
+        "type": "internal_server_error",
+    }
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered(
+    make_openai: Any, fake_server: Any, parity: Any, stream: bool
+) -> None:
+    answer = Reply.sse(text_stream(VALID)) if stream else Reply.json(body(VALID))
+    again = Reply.sse(text_stream(VALID)) if stream else Reply.json(body(VALID))
+    fake_server.script(Reply.json(LLAMA_CPP_REJECTION, status=500), answer, again)
+    callback = (lambda chunk: None) if stream else None
+    generator = make_openai(generation_kwargs={"response_format": Answer}, streaming_callback=callback)
+    reply = parity.run(generator, "Biggest city?")["replies"][0]
+    assert json.loads(reply.text) == json.loads(VALID)
+    assert "structured_output_error" not in reply.meta
+    rejected, retried = (request.json["response_format"] for request in fake_server.requests)
+    assert rejected["type"] == "json_schema"
+    assert retried == {"type": "json_object", "schema": rejected["json_schema"]["schema"]}
+    parity.run(generator, "Again?")  # the verdict is remembered: no second rejection
+    assert fake_server.requests[2].json["response_format"] == retried
+
+
+def test_other_rejections_of_a_response_format_are_raised(make_openai: Any, fake_server: Any) -> None:
+    fake_server.script(Reply.json({"error": {"message": "schema too deep"}}, status=400))
+    with pytest.raises(BadRequestError, match="schema too deep"):
+        make_openai(generation_kwargs={"response_format": Answer}).run("hi")
+    assert len(fake_server.requests) == 1

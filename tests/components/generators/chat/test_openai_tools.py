@@ -164,6 +164,7 @@ def test_tool_call_and_result_round_trip_preserves_ids(
     sent = fake_server.requests[1].json["messages"]
     assert sent[1] == {
         "role": "assistant",
+        "content": "",
         "tool_calls": [
             {
                 "id": "call_1",

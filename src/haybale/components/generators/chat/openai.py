@@ -96,7 +96,7 @@ class OpenAIChatGenerator:
         self.http_client_kwargs = http_client_kwargs
         self._client: ChatClient | None = None
         self._tools_warm = False
-        self._stream_options_rejected = False
+        self._server_rejects: set[str] = set()  # request fields the server refused (see ChatClient)
 
     # ---- hooks for provider subclasses -------------------------------------------------------
 
@@ -122,11 +122,12 @@ class OpenAIChatGenerator:
         if self._client is None:
             endpoint = self._make_endpoint()
             endpoint.resolve()
-            client = ChatClient(
-                endpoint, self._make_transport(endpoint.provider), ComponentInfo.from_component(self)
+            self._client = ChatClient(
+                endpoint,
+                self._make_transport(endpoint.provider),
+                ComponentInfo.from_component(self),
+                rejected=self._server_rejects,
             )
-            client.stream_options_rejected = self._stream_options_rejected
-            self._client = client
         if not self._tools_warm:
             if isinstance(self.tools, Toolset):
                 self.tools.warm_up()
@@ -139,14 +140,12 @@ class OpenAIChatGenerator:
         """Close the HTTP connections; the next call opens new ones."""
         client, self._client = self._client, None
         if client is not None:
-            self._stream_options_rejected = client.stream_options_rejected
             client.transport.close()
 
     async def close_async(self) -> None:
         """Close the HTTP connections (async clients included); the next call opens new ones."""
         client, self._client = self._client, None
         if client is not None:
-            self._stream_options_rejected = client.stream_options_rejected
             await client.transport.aclose()
 
     def __enter__(self) -> OpenAIChatGenerator:
