@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Leading bytes of the formats people actually send to chat models. Sniffing the bytes is more
 # reliable than a file name, and needs no third-party library.
@@ -84,3 +88,13 @@ def fetch_url(url: str, *, retry_attempts: int, timeout: float) -> tuple[bytes, 
 
 def truncated(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def fields_to_dict(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict (shallow: the values are JSON-ready already)."""
+    return {field.name: getattr(value, field.name) for field in fields(value)}
+
+
+def from_fields(cls: type[T], data: dict[str, Any]) -> T:
+    """``cls`` built from the keys of ``data`` that are its fields (others are ignored)."""
+    return cls(**{field.name: data[field.name] for field in fields(cls) if field.name in data})  # type: ignore[arg-type]

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from haybale.dataclasses._binary import decode_base64, fetch_url, guess_mime_type, read_file, truncated
+from haybale.dataclasses._binary import (
+    decode_base64,
+    fetch_url,
+    fields_to_dict,
+    from_fields,
+    guess_mime_type,
+    read_file,
+    truncated,
+)
 
 
 @dataclass(repr=False)
@@ -38,23 +46,11 @@ class FileContent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "base64_data": self.base64_data,
-            "mime_type": self.mime_type,
-            "filename": self.filename,
-            "extra": self.extra,
-            "validation": self.validation,
-        }
+        return fields_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileContent:
-        return cls(
-            base64_data=data["base64_data"],
-            mime_type=data.get("mime_type"),
-            filename=data.get("filename"),
-            extra=data.get("extra") or {},
-            validation=data.get("validation", True),
-        )
+        return from_fields(cls, data)
 
     @classmethod
     def from_file_path(

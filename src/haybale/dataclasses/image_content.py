@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from haybale.dataclasses._binary import decode_base64, fetch_url, guess_mime_type, read_file, truncated
+from haybale.dataclasses._binary import (
+    decode_base64,
+    fetch_url,
+    fields_to_dict,
+    from_fields,
+    guess_mime_type,
+    read_file,
+    truncated,
+)
 
 ImageDetail = Literal["auto", "high", "low"]
 _DETAILS = ("auto", "high", "low")
@@ -48,23 +56,11 @@ class ImageContent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "base64_image": self.base64_image,
-            "mime_type": self.mime_type,
-            "detail": self.detail,
-            "meta": self.meta,
-            "validation": self.validation,
-        }
+        return fields_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageContent:
-        return cls(
-            base64_image=data["base64_image"],
-            mime_type=data.get("mime_type"),
-            detail=data.get("detail"),
-            meta=data.get("meta") or {},
-            validation=data.get("validation", True),
-        )
+        return from_fields(cls, data)
 
     @classmethod
     def from_file_path(
