@@ -1,12 +1,15 @@
-"""Helpers for the binary parts (images and files): base64 checks, type sniffing, reading, fetching."""
+"""Helpers for the binary parts (images and files): base64 checks, type sniffing, reading, fetching.
+
+base64, pathlib and httpx2 are imported where they are used: importing the data model must stay cheap.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import fields
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 T = TypeVar("T")
 
@@ -27,6 +30,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 def decode_base64(data: str, what: str) -> bytes:
     """The bytes behind ``data``; a ValueError naming ``what`` when it is not base64."""
+    import base64  # here, not at import: most messages carry no binary parts
+    import binascii
+
     if not isinstance(data, str):
         raise TypeError(f"{what} must be a base64 str, got {type(data).__name__}.")
     try:
@@ -59,6 +65,8 @@ def guess_mime_type(data: bytes, name: str | None) -> str | None:
 
 
 def read_file(file_path: str | Path) -> bytes:
+    from pathlib import Path
+
     path = Path(file_path)
     if not path.is_file():
         raise ValueError(f"No file at {str(path)!r}: check the path (relative paths start at {Path.cwd()}).")
@@ -98,3 +106,9 @@ def fields_to_dict(value: Any) -> dict[str, Any]:
 def from_fields(cls: type[T], data: dict[str, Any]) -> T:
     """``cls`` built from the keys of ``data`` that are its fields (others are ignored)."""
     return cls(**{field.name: data[field.name] for field in fields(cls) if field.name in data})  # type: ignore[arg-type]
+
+
+def encode_base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()

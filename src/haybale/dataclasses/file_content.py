@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from haybale.dataclasses._binary import (
     decode_base64,
+    encode_base64,
     fetch_url,
     fields_to_dict,
     from_fields,
@@ -16,6 +16,9 @@ from haybale.dataclasses._binary import (
     read_file,
     truncated,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass(repr=False)
@@ -58,7 +61,7 @@ class FileContent:
     ) -> FileContent:
         """Read a file; ``filename`` defaults to the file's own name."""
         data = read_file(file_path)
-        name = filename or Path(file_path).name
+        name = filename or os.path.basename(file_path)
         return cls._from_bytes(data, guess_mime_type(data, name), name, extra)
 
     @classmethod
@@ -83,7 +86,7 @@ class FileContent:
         cls, data: bytes, mime_type: str | None, filename: str | None, extra: dict[str, Any] | None
     ) -> FileContent:
         return cls(
-            base64_data=base64.b64encode(data).decode(),
+            base64_data=encode_base64(data),
             mime_type=mime_type,
             filename=filename,
             extra=dict(extra or {}),

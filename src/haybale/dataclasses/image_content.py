@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from haybale.dataclasses._binary import (
     decode_base64,
+    encode_base64,
     fetch_url,
     fields_to_dict,
     from_fields,
@@ -16,6 +15,9 @@ from haybale.dataclasses._binary import (
     read_file,
     truncated,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ImageDetail = Literal["auto", "high", "low"]
 _DETAILS = ("auto", "high", "low")
@@ -105,7 +107,7 @@ class ImageContent:
         if size is not None:
             data = _resized(data, size)
         return cls(
-            base64_image=base64.b64encode(data).decode(),
+            base64_image=encode_base64(data),
             mime_type=mime_type,
             detail=detail,
             meta=dict(meta or {}),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from inspect import iscoroutinefunction
 from typing import Any, Literal, TypeAlias
 
 from haybale.dataclasses.content import ReasoningContent, ToolCallResult
@@ -160,9 +159,15 @@ def select_streaming_callback(
         return None
     if not callable(callback):
         raise TypeError(f"streaming_callback must be callable, got {type(callback).__name__}.")
-    if not requires_async and iscoroutinefunction(callback):
+    if not requires_async and _is_async(callback):
         raise ValueError(
             "The streaming_callback is an async function, which run() cannot await: "
             "call run_async() instead, or pass a regular function."
         )
     return callback
+
+
+def _is_async(callback: Any) -> bool:
+    from inspect import iscoroutinefunction  # inspect is costly to import and rarely needed
+
+    return iscoroutinefunction(callback)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +208,9 @@ class OpenAIChatGenerator:
         client, request = prepared
         if callback is None:
             return {"replies": await client.complete_async(request)}
-        is_async = inspect.iscoroutinefunction(callback)
+        from inspect import iscoroutinefunction  # not at import time: inspect is costly to load
+
+        is_async = iscoroutinefunction(callback)
         async with client.stream_async(request) as stream:
             async for chunk in stream:
                 if is_async:
