@@ -15,11 +15,11 @@ import pstats
 import subprocess
 import tempfile
 
-from run import CLIENT_ENV, HERE, PEERS, ROOT, Server, python_of
+from run import HERE, PEERS, ROOT, Server, client_env, python_of
 
 
 def import_time(python: str, stmt: str, top: int) -> None:
-    env = {**os.environ, **CLIENT_ENV}
+    env = client_env()
     err = subprocess.run(
         [python, "-X", "importtime", "-c", stmt], env=env, capture_output=True, text=True
     ).stderr
@@ -41,7 +41,7 @@ def profile(peer: str, phase: str, calls: int, chunks: int, top: int) -> None:
             cmd = [python_of(PEERS[peer]), str(HERE / "clients" / PEERS[peer].script), phase]
             cmd += ["--url", server.url]
             cmd += ["--calls", str(calls), "--chunks", str(chunks)]
-            env = {**os.environ, **CLIENT_ENV, "BENCH_PROFILE": out.name}
+            env = client_env(BENCH_PROFILE=out.name)
             print(subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
             stats = pstats.Stats(out.name)
     finally:

@@ -77,9 +77,20 @@ def python_of(peer: PeerSpec) -> str:
     return str(VENVS / peer.venv / "bin" / "python")
 
 
+def client_env(**extra: str) -> dict[str, str]:
+    """The environment of a client process.
+
+    PYTHONDONTWRITEBYTECODE (set on some machines) is dropped: it would stop the warm-up from writing
+    bytecode caches, and as pip-installed peers ship theirs, only the editable haybale would pay for
+    compiling its sources on every run.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **CLIENT_ENV, **extra}
+
+
 def run_child(cmd: list[str], timeout: float = 900) -> tuple[str, Any]:
     """Run ``cmd`` to completion; return its stdout and its rusage (from wait4)."""
-    env = {**os.environ, **CLIENT_ENV}
+    env = client_env()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=ROOT)
         assert proc.stdout is not None
