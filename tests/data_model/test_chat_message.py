@@ -247,7 +247,7 @@ def test_bad_dicts_are_refused_clearly(data: object, error: type[Exception], mat
 def test_importing_the_data_model_stays_light() -> None:
     code = (
         "import sys, haybale.dataclasses\n"
-        "heavy = {'pydantic', 'httpx2', 'httpx', 'asyncio', 'jiter', 'mimetypes'}\n"
+        "heavy = {'pydantic', 'httpx2', 'httpx', 'asyncio', 'jiter', 'mimetypes', 'pathlib', 'base64'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -297,3 +297,16 @@ def test_import_and_construction_stay_light(construct: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_importing_one_generator_loads_only_its_module() -> None:
+    code = (
+        "import sys\n"
+        "from haybale.components.generators.chat import OpenAIChatGenerator\n"
+        "extra = [m for m in ('haybale.components.generators.chat.azure', 'haybale._wire.azure',\n"
+        "                     'haybale.components.generators.chat.openrouter', 'pathlib', 'base64',\n"
+        "                     'urllib.parse', 'email.utils', 'random') if m in sys.modules]\n"
+        "print(','.join(extra))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
