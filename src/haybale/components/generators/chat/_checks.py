@@ -53,6 +53,14 @@ def check_streamable(generation_kwargs: dict[str, Any]) -> None:
         )
 
 
+def check_secret(name: str, value: Any, env_var: str) -> None:
+    if value is not None and not isinstance(value, Secret):
+        raise TypeError(
+            f"{name} must be a Secret, not a plain {type(value).__name__} (so it is never serialized by "
+            f"accident): use {name}=Secret.from_token('...') or Secret.from_env_var('{env_var}')."
+        )
+
+
 def check_init(
     api_key: Any,
     generation_kwargs: Any,
@@ -60,12 +68,10 @@ def check_init(
     timeout: Any,
     max_retries: Any,
     http_client_kwargs: Any,
+    *,
+    key_env_var: str,
 ) -> None:
-    if api_key is not None and not isinstance(api_key, Secret):
-        raise TypeError(
-            "api_key must be a Secret, not a plain string (so it is never serialized by accident): "
-            "use api_key=Secret.from_token('...') or Secret.from_env_var('OPENAI_API_KEY')."
-        )
+    check_secret("api_key", api_key, key_env_var)
     if generation_kwargs is not None and not isinstance(generation_kwargs, dict):
         raise TypeError(f"generation_kwargs must be a dict, got {type(generation_kwargs).__name__}.")
     if streaming_callback is not None and not callable(streaming_callback):

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider, secret_value
+from haybale.components.generators.chat._checks import check_secret
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -43,6 +44,8 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
     ``content_filter_results`` when the service sends them.
     """
 
+    _KEY_ENV_VAR = "AZURE_OPENAI_API_KEY"
+
     def __init__(
         self,
         azure_endpoint: str | None = None,
@@ -62,7 +65,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         azure_ad_token_provider: TokenProvider | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_azure_arguments(api_key, azure_ad_token, azure_ad_token_provider, default_headers)
+        _check_azure_arguments(azure_ad_token, azure_ad_token_provider, default_headers)
         super().__init__(
             api_key=api_key,  # type: ignore[arg-type]  # Azure allows None: another credential may be used
             model=azure_deployment or DEFAULT_DEPLOYMENT,
@@ -142,19 +145,9 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         return super().from_dict({**data, "init_parameters": init})
 
 
-def _check_azure_arguments(
-    api_key: Any, azure_ad_token: Any, token_provider: Any, default_headers: Any
-) -> None:
-    # Checked before the shared checks so the messages name Azure's variables, not OpenAI's.
-    for name, value, env in (
-        ("api_key", api_key, "AZURE_OPENAI_API_KEY"),
-        ("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN"),
-    ):
-        if value is not None and not isinstance(value, Secret):
-            raise TypeError(
-                f"{name} must be a Secret, not a plain {type(value).__name__} (so it is never serialized "
-                f"by accident): use {name}=Secret.from_token('...') or Secret.from_env_var('{env}')."
-            )
+def _check_azure_arguments(azure_ad_token: Any, token_provider: Any, default_headers: Any) -> None:
+    # api_key is checked by the shared checks; these are Azure's own arguments.
+    check_secret("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
     if token_provider is not None and not callable(token_provider):
         raise TypeError(
             "azure_ad_token_provider must be a function that returns a token string (sync, or async "

@@ -66,6 +66,8 @@ class OpenAIChatGenerator:
     (async) context manager.
     """
 
+    _KEY_ENV_VAR = "OPENAI_API_KEY"  # named in error messages; each provider subclass sets its own
+
     def __init__(
         self,
         api_key: Secret = Secret.from_env_var("OPENAI_API_KEY"),  # noqa: B008  (the documented default)
@@ -80,7 +82,15 @@ class OpenAIChatGenerator:
         tools_strict: bool = False,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        check_init(api_key, generation_kwargs, streaming_callback, timeout, max_retries, http_client_kwargs)
+        check_init(
+            api_key,
+            generation_kwargs,
+            streaming_callback,
+            timeout,
+            max_retries,
+            http_client_kwargs,
+            key_env_var=self._KEY_ENV_VAR,
+        )
         check_tools(tools)
         self.api_key = api_key
         self.model = model

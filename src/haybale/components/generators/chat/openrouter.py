@@ -37,6 +37,8 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
     stream raises ``APIResponseError`` carrying the partial reply.
     """
 
+    _KEY_ENV_VAR = "OPENROUTER_API_KEY"
+
     def __init__(
         self,
         *,
@@ -51,12 +53,6 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         max_retries: int | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        # Checked first so the message names OpenRouter's variable rather than OpenAI's.
-        if api_key is not None and not isinstance(api_key, Secret):
-            raise TypeError(
-                "api_key must be a Secret, not a plain string (so it is never serialized by accident): "
-                "use api_key=Secret.from_token('...') or Secret.from_env_var('OPENROUTER_API_KEY')."
-            )
         if extra_headers is not None and not isinstance(extra_headers, dict):
             raise TypeError(
                 f"extra_headers must be a dict of header names to values, got {type(extra_headers).__name__}."
