@@ -408,3 +408,20 @@ def test_async_calls_work_across_event_loops(fake_server: Any) -> None:
     for expected in (1, 2):
         data, _ = asyncio.run(transport.post_json_async(url, b"{}", lambda: {}))
         assert data == {"n": expected}
+
+
+def test_never_retry_stops_retries_for_errors_the_caller_knows_are_final(fake_server: Any) -> None:
+    fake_server.script(
+        Reply.json({"error": {"message": "bad field"}}, status=500),
+        Reply.json({"error": {"message": "flaky"}}, status=500),
+        Reply.json({"ok": True}),
+    )
+    transport = Transport(
+        provider="openai", timeout=5, max_retries=3, never_retry=lambda error: "bad field" in error.message
+    )
+    url = f"{fake_server.base_url}/chat/completions"
+    with pytest.raises(InternalServerError, match="bad field"):
+        transport.post_json(url, b"{}", dict)
+    assert len(fake_server.requests) == 1
+    data, _ = transport.post_json(url, b"{}", dict)  # another 500 is still retried
+    assert data == {"ok": True}

@@ -6,8 +6,9 @@ async paths differ only in the single line that does I/O.
 
 Fallbacks for servers that refuse newer request fields (``fallback_for``): when the server answers
 400, 422 or 500 (llama-cpp-python reports request validation errors as 500) with an error that
-names the field, the request is sent once more in the older form and the verdict is remembered in
-``rejected`` so later requests use that form at once:
+names the field, the request is sent once more in the older form (the transport does not retry such
+an error: ``names_refused_field``) and the verdict is remembered in ``rejected`` so later requests
+use that form at once:
 
 - ``stream_options`` that we added ourselves (the caller did not set it) is dropped;
 - a ``json_schema`` response format becomes ``{"type": "json_object", "schema": ...}``, which
@@ -43,6 +44,25 @@ _FINISH_WARNINGS = {
     "content_filter": "The reply was cut off or withheld by the provider's content filter; rephrase "
     "the request or review the content filter settings of your deployment.",
 }
+
+
+_REFUSABLE_FIELDS = ("stream_options", "include_usage", "json_schema")
+
+
+def names_refused_field(error: APIStatusError) -> bool:
+    """Whether ``error`` rejects one of the newer fields we have a fallback for.
+
+    Such a rejection is deterministic, so the transport must not retry it (llama-cpp-python sends
+    it as a 500, which would otherwise be retried with backoff before the fallback could run).
+    """
+    if error.status_code not in (400, 422, 500):
+        return False
+    text = _error_text(error)
+    return any(field in text for field in _REFUSABLE_FIELDS)
+
+
+def _error_text(error: APIStatusError) -> str:
+    return f"{error.body} {error.message}".lower()
 
 
 class ChatClient:
@@ -140,9 +160,9 @@ class ChatClient:
 
     def fallback_for(self, request: ChatRequest, error: APIStatusError) -> ChatRequest | None:
         """The request to send again after ``error`` (see the module docstring), or None to raise it."""
-        if error.status_code not in (400, 422, 500):
+        if not names_refused_field(error):
             return None
-        text = f"{error.body} {error.message}".lower()
+        text = _error_text(error)
         if request.added_stream_options and ("stream_options" in text or "include_usage" in text):
             logger.info(
                 "The server rejected stream_options; retrying without it (usage will not be reported)."

@@ -45,12 +45,21 @@ class Transport:
     """One per generator. Owns a lazily created ``httpx2.Client`` and ``httpx2.AsyncClient``."""
 
     def __init__(
-        self, *, provider: str, timeout: float, max_retries: int, client_kwargs: dict[str, Any] | None = None
+        self,
+        *,
+        provider: str,
+        timeout: float,
+        max_retries: int,
+        client_kwargs: dict[str, Any] | None = None,
+        never_retry: Callable[[APIStatusError], bool] | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
         self.max_retries = max_retries
         self.client_kwargs = dict(client_kwargs or {})
+        # Errors the caller knows to be final whatever their status (e.g. a server reporting a
+        # validation error as 500): raised at once instead of after every retry.
+        self.never_retry = never_retry
         self._client: httpx2.Client | None = None
         # An AsyncClient's connections belong to the event loop that opened them, so each loop gets
         # its own client: a script calling asyncio.run() twice, or threads running their own loops,
@@ -134,7 +143,10 @@ class Transport:
         """Seconds to wait before the next attempt, or raise ``error`` if there is none."""
         if attempt >= self.max_retries:
             raise error
-        if isinstance(error, APIStatusError) and not status_is_retryable(error.status_code, headers or {}):
+        if isinstance(error, APIStatusError) and (
+            not status_is_retryable(error.status_code, headers or {})
+            or (self.never_retry is not None and self.never_retry(error))
+        ):
             raise error
         delay = backoff_delay(attempt, headers)
         reason = f"HTTP {error.status_code}" if isinstance(error, APIStatusError) else type(error).__name__

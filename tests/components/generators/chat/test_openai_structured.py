@@ -162,7 +162,10 @@ def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered(
     again = Reply.sse(text_stream(VALID)) if stream else Reply.json(body(VALID))
     fake_server.script(Reply.json(LLAMA_CPP_REJECTION, status=500), answer, again)
     callback = (lambda chunk: None) if stream else None
-    generator = make_openai(generation_kwargs={"response_format": Answer}, streaming_callback=callback)
+    # Retries are on: the rejection is final, so it must go straight to the fallback.
+    generator = make_openai(
+        generation_kwargs={"response_format": Answer}, streaming_callback=callback, max_retries=3
+    )
     reply = parity.run(generator, "Biggest city?")["replies"][0]
     assert json.loads(reply.text) == json.loads(VALID)
     assert "structured_output_error" not in reply.meta

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from haybale._wire.call import ChatClient
+from haybale._wire.call import ChatClient, names_refused_field
 from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
 from haybale.components.generators.chat._checks import (
@@ -122,6 +122,7 @@ class OpenAIChatGenerator:
             timeout=env_number("OPENAI_TIMEOUT", self.timeout, 30.0, float),
             max_retries=env_number("OPENAI_MAX_RETRIES", self.max_retries, 5, int),
             client_kwargs=self.http_client_kwargs,
+            never_retry=names_refused_field,
         )
 
     # ---- lifecycle ---------------------------------------------------------------------------
