@@ -97,3 +97,16 @@ def test_sync_calls_refuse_async_callbacks_async_calls_take_both() -> None:
     assert select_streaming_callback(sync_callback, None, requires_async=True) is sync_callback
     with pytest.raises(TypeError, match="callable"):
         select_streaming_callback("print", None, requires_async=False)  # type: ignore[arg-type]
+
+
+def test_chunks_pickle_copy_and_replace_like_dataclasses() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    chunk = StreamingChunk(
+        "", index=1, start=True, tool_calls=[ToolCallDelta(0, "f", "{}", id="x")], meta={"m": 1}
+    )
+    assert pickle.loads(pickle.dumps(chunk)) == chunk
+    assert copy.deepcopy(chunk) == chunk
+    assert dataclasses.replace(chunk, finish_reason="stop").finish_reason == "stop"
