@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from haybale._wire.endpoint import OpenAIEndpoint
+from haybale._wire.endpoint import OpenAIEndpoint, secret_value
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
@@ -25,16 +25,6 @@ NO_CREDENTIALS = (
     "azure_ad_token=Secret.from_token(...) or azure_ad_token_provider=<function returning a token>, "
     "or set AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN."
 )
-
-
-def secret_value(secret: Secret | None) -> str | None:
-    """The secret's value now, or None when it is absent (a strict env secret included)."""
-    if secret is None:
-        return None
-    try:
-        return secret.resolve_value() or None
-    except ValueError:  # a strict env Secret whose variable is unset
-        return None
 
 
 def deployment_url(azure_endpoint: str, deployment: str, api_version: str) -> str:
@@ -81,20 +71,18 @@ class AzureEndpoint(OpenAIEndpoint):
     def url(self) -> str:
         return self._url
 
-    def resolve(self) -> None:
-        headers = {"Content-Type": "application/json", **self._default_headers}
-        if self._organization:
-            headers["OpenAI-Organization"] = self._organization
+    def _auth_headers(self) -> dict[str, str]:
+        # Called once, by resolve(): it also decides whether headers() must ask the provider.
         token = secret_value(self._ad_token)
         self._ask_provider = self._token_provider if token is None else None
         if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        elif self._ask_provider is None:
-            key = secret_value(self._api_key)
-            if key is None:
-                raise ConfigurationError(NO_CREDENTIALS)
-            headers["api-key"] = key
-        self._headers = headers
+            return {"Authorization": f"Bearer {token}"}
+        if self._ask_provider is not None:
+            return {}  # added per attempt by headers()/headers_async()
+        key = secret_value(self._api_key)
+        if key is None:
+            raise ConfigurationError(NO_CREDENTIALS)
+        return {"api-key": key}
 
     def headers(self) -> Mapping[str, str]:
         base = super().headers()

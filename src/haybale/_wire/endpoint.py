@@ -9,8 +9,10 @@ never ``run``/``run_async``. Both are called once, by ``warm_up()`` (or the firs
 Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 
 - ``provider`` (class attribute): short name put on errors, e.g. ``"openai"``, ``"azure"``.
-- ``resolve()``: called once by ``warm_up()``/first run. Resolve credentials here and raise
-  ``ConfigurationError`` naming the setting to fix. Nothing is resolved at construction.
+- ``resolve()``: called once by ``warm_up()``/first run; builds the headers shared by every request
+  and asks ``_auth_headers()`` for the credential headers. A provider with another way to
+  authenticate overrides only ``_auth_headers()``, raising ``ConfigurationError`` naming the
+  setting to fix. Nothing is resolved at construction.
 - ``url``: the full URL to POST to (query string included, e.g. Azure's ``api-version``).
 - ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
@@ -34,6 +36,16 @@ from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def secret_value(secret: Secret | None) -> str | None:
+    """The secret's value now, or None when it is absent (a strict env secret included)."""
+    if secret is None:
+        return None
+    try:
+        return secret.resolve_value() or None
+    except ValueError:  # a strict env Secret whose variable is unset
+        return None
 
 
 class OpenAIEndpoint:
@@ -69,18 +81,16 @@ class OpenAIEndpoint:
 
     def resolve(self) -> None:
         headers = {"Content-Type": "application/json", **self._default_headers}
-        headers["Authorization"] = f"Bearer {self._resolve_key()}"
         if self._organization:
             headers["OpenAI-Organization"] = self._organization
+        headers.update(self._auth_headers())  # after the defaults, so they cannot replace credentials
         self._headers = headers
 
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._resolve_key()}"}
+
     def _resolve_key(self) -> str:
-        key: str | None = None
-        if self._api_key is not None:
-            try:
-                key = self._api_key.resolve_value()
-            except ValueError:  # a strict env Secret whose variable is unset
-                key = None
+        key = secret_value(self._api_key)
         if not key:
             raise ConfigurationError(
                 f"No API key for {self._display_name}: set {self._key_env_var} or pass "

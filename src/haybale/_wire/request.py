@@ -46,9 +46,7 @@ class ChatRequest:
 
     def with_json_object_format(self) -> ChatRequest:
         body = {**self.body, "response_format": as_json_object_format(self.body["response_format"])}
-        return ChatRequest(
-            body, encode_body(body), self.stream, self.response_model, self.added_stream_options
-        )
+        return replace(self, body=body, payload=encode_body(body))
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider, secret_value
+from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider
+from haybale._wire.endpoint import secret_value
 from haybale.components.generators.chat._checks import check_secret
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
