@@ -61,6 +61,11 @@ def check_secret(name: str, value: Any, env_var: str) -> None:
         )
 
 
+def check_headers(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict of header names to values, got {type(value).__name__}.")
+
+
 def check_init(
     api_key: Any,
     generation_kwargs: Any,

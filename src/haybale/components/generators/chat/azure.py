@@ -7,7 +7,7 @@ from typing import Any
 
 from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider
 from haybale._wire.endpoint import secret_value
-from haybale.components.generators.chat._checks import check_secret
+from haybale.components.generators.chat._checks import check_headers, check_secret
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -154,7 +154,4 @@ def _check_azure_arguments(azure_ad_token: Any, token_provider: Any, default_hea
             "azure_ad_token_provider must be a function that returns a token string (sync, or async "
             f"for run_async), got {type(token_provider).__name__}."
         )
-    if default_headers is not None and not isinstance(default_headers, dict):
-        raise TypeError(
-            f"default_headers must be a dict of header names to values, got {type(default_headers).__name__}."
-        )
+    check_headers("default_headers", default_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from haybale._wire.openrouter import DEFAULT_OPENROUTER_URL, OpenRouterEndpoint
+from haybale.components.generators.chat._checks import check_headers
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -53,10 +54,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         max_retries: int | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        if extra_headers is not None and not isinstance(extra_headers, dict):
-            raise TypeError(
-                f"extra_headers must be a dict of header names to values, got {type(extra_headers).__name__}."
-            )
+        check_headers("extra_headers", extra_headers)
         super().__init__(
             api_key=api_key,
             model=model,
