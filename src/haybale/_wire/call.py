@@ -2,7 +2,7 @@
 
 ``ChatClient`` prepares requests, sends non-streamed ones, opens streams (see ``chat_stream``),
 and post-processes replies (finish-reason warnings, structured-output validation). The sync and
-async paths differ only in the single line that does I/O.
+async paths differ only in the lines that do I/O.
 
 Fallbacks for servers that refuse newer request fields (``fallback_for``): when the server answers
 400, 422 or 500 (llama-cpp-python reports request validation errors as 500) with an error that
