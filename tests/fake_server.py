@@ -7,9 +7,14 @@ Usage::
         ...point a client at server.base_url ("http://127.0.0.1:<port>/v1")...
         server.requests[0].json                       # what the client sent
 
-Every request (any method, any path) consumes the next scripted reply, FIFO. With nothing left the
-server answers HTTP 500 ``{"error": {"message": "fake server: no scripted reply left"}}`` so a test
-notices unexpected extra requests. ``server.disconnects`` counts replies the client abandoned
+Every request (any method, any path) consumes the next scripted reply, FIFO. When the script is
+empty and a responder is set (``server.respond_with(fn)``), ``fn(request)`` computes the reply from
+the request instead: that is how thousands of requests get row-specific answers (see
+``echo.Echo``). With neither, the server answers HTTP 500
+``{"error": {"message": "fake server: no scripted reply left"}}`` so a test notices unexpected extra
+requests. Each recorded request notes when it arrived (``received_at``, ``time.monotonic()``, which
+is system-wide on Linux, so it compares with other processes' clocks) and how many requests the
+server was handling at that moment, itself included (``in_flight``). ``server.disconnects`` counts replies the client abandoned
 (closed the connection while the server was still sending or waiting); ``wait_for_disconnects``
 waits for that count.
 """
@@ -44,6 +49,8 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    received_at: float = 0.0
+    in_flight: int = 0
 
     @property
     def json(self) -> Any:
@@ -141,21 +148,23 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         owner = self.server.owner
-        owner.record(
-            RecordedRequest(
-                method=self.command,
-                path=parts.path,
-                query=dict(parse_qsl(parts.query)),
-                headers={k.lower(): v for k, v in self.headers.items()},
-                body=body,
-            )
+        request = RecordedRequest(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            received_at=time.monotonic(),
         )
+        owner.record(request)
         try:
-            owner.next_reply().serve(self)
+            owner.next_reply(request).serve(self)
             self.wfile.flush()
         except (ClientGone, BrokenPipeError, ConnectionResetError):
             owner.note_disconnect()
             self.close_connection = True
+        finally:
+            owner.done(request)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
 
@@ -221,6 +230,8 @@ class FakeServer:
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
         self.stopping = threading.Event()
+        self.responder: Callable[[RecordedRequest], Reply] | None = None
+        self._in_flight = 0
         self._queue: deque[Reply] = deque()
         self._lock = threading.Condition()
         self._httpd: _Server | None = None
@@ -261,20 +272,36 @@ class FakeServer:
         with self._lock:
             self._queue.extend(replies)
 
+    def respond_with(self, responder: Callable[[RecordedRequest], Reply] | None) -> None:
+        """Answer requests the script does not cover with ``responder(request)`` (None: stop)."""
+        with self._lock:
+            self.responder = responder
+
     def reset(self) -> None:
-        """Forget scripted replies, recorded requests and the disconnect count."""
+        """Forget scripted replies, the responder, recorded requests and the disconnect count."""
         with self._lock:
             self._queue.clear()
             self.requests.clear()
             self.disconnects = 0
+            self.responder = None
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
+            self._in_flight += 1
+            request.in_flight = self._in_flight
             self.requests.append(request)
 
-    def next_reply(self) -> Reply:
+    def done(self, request: RecordedRequest) -> None:
         with self._lock:
-            return self._queue.popleft() if self._queue else _NOTHING_LEFT
+            self._in_flight -= 1
+
+    def next_reply(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            responder = self.responder
+        # Outside the lock: a responder may take its time (and other requests must not wait for it).
+        return responder(request) if responder is not None else _NOTHING_LEFT
 
     def note_disconnect(self) -> None:
         with self._lock:

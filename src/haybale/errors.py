@@ -4,6 +4,7 @@ The tree::
 
     HaybaleError
     ├── ConfigurationError (also ValueError)    bad or missing settings: no API key, no endpoint, bad option
+    │   └── BatchInputError                     a batch's input or output is unusable: no file, duplicate ids
     ├── SerializationError (also ValueError)    a value that refuses to be written, e.g. a token Secret
     ├── DeserializationError (also ValueError)  a dict that cannot be read back
     │   └── UnsafeImportError                   a type or callable outside haybale and the allowlist
@@ -43,6 +44,11 @@ class HaybaleError(Exception):
 
 class ConfigurationError(HaybaleError, ValueError):
     """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+class BatchInputError(ConfigurationError):
+    """A batch's input or output cannot be used at all: a missing file, duplicate ids, an output
+    that is not a batch's output. (One unreadable row is not this: it becomes that row's error.)"""
 
 
 class SerializationError(HaybaleError, ValueError):
@@ -193,6 +199,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchInputError",
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",

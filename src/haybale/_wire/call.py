@@ -125,28 +125,28 @@ class ChatClient:
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
         post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
         try:
-            data, _ = post(url, request.payload, headers)
+            data, answer_headers = post(url, request.payload, headers)
         except APIStatusError as error:
             retry = self.fallback_for(request, error)
             if retry is None:
                 raise
         else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+            return self.finish(parse_completion(data, self.endpoint), request, answer_headers)
+        data, answer_headers = post(url, retry.payload, headers)
+        return self.finish(parse_completion(data, self.endpoint), retry, answer_headers)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
         post, url, headers = self.transport.post_json_async, self.endpoint.url, self.endpoint.headers_async
         try:
-            data, _ = await post(url, request.payload, headers)
+            data, answer_headers = await post(url, request.payload, headers)
         except APIStatusError as error:
             retry = self.fallback_for(request, error)
             if retry is None:
                 raise
         else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = await post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+            return self.finish(parse_completion(data, self.endpoint), request, answer_headers)
+        data, answer_headers = await post(url, retry.payload, headers)
+        return self.finish(parse_completion(data, self.endpoint), retry, answer_headers)
 
     def stream(self, request: ChatRequest) -> ChatStream:
         from haybale._wire.chat_stream import ChatStream
@@ -177,10 +177,24 @@ class ChatClient:
             return request.with_json_object_format()
         return None
 
-    def finish(self, replies: list[ChatMessage], request: ChatRequest) -> list[ChatMessage]:
-        """Warnings and structured-output validation shared by every path."""
+    def finish(
+        self, replies: list[ChatMessage], request: ChatRequest, headers: Mapping[str, str] | None = None
+    ) -> list[ChatMessage]:
+        """Warnings and structured-output validation shared by every path.
+
+        With the response ``headers`` (non-streamed replies), each reply's meta also gets the
+        server's ``rate_limit`` facts and ``request_id`` (see ``rate_limits.reply_meta``).
+        """
+        from_headers = None
+        if headers is not None:
+            # Imported here: it pulls in urllib.parse, which importing a generator must not.
+            from haybale._wire.rate_limits import reply_meta
+
+            from_headers = reply_meta(headers)
         for reply in replies:
             meta = reply.meta
+            if from_headers:
+                meta.update(from_headers)
             warning = _FINISH_WARNINGS.get(meta.get("finish_reason") or "")
             if warning:
                 logger.warning(warning)

@@ -1,4 +1,4 @@
-"""The ``haybale`` command-line interface (``haybale chat``, ``haybale local serve``)."""
+"""The ``haybale`` command-line interface (``haybale chat``, ``haybale batch``, ``haybale local serve``)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def _temperature(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -48,7 +48,7 @@ def _positive_int(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1..65535)")
     return value
@@ -64,19 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="send a prompt (or chat interactively) and stream the reply")
     chat.add_argument("prompt", nargs="?", help="the prompt; text piped on stdin is appended to it")
-    chat.add_argument(
-        "--provider", choices=PROVIDERS, help="default: the first provider with a key set, else local"
-    )
-    chat.add_argument("--model", help="model (Azure: deployment) name; default: the provider's default")
-    chat.add_argument("--system", help="a system prompt")
-    chat.add_argument("--temperature", type=_temperature, help="sampling temperature, 0..2")
-    chat.add_argument("--max-tokens", type=_positive_int, help="upper bound on the reply's length in tokens")
-    chat.add_argument(
-        "--base-url", help="base URL of an OpenAI-compatible server (default: $OPENAI_BASE_URL)"
-    )
+    _add_provider_options(chat)
     chat.add_argument("--no-stream", action="store_true", help="print the reply only once it is complete")
     chat.add_argument("--json", action="store_true", help="print the whole reply as JSON")
     chat.set_defaults(handler="chat")
+
+    from haybale.cli._batch import add_parser as add_batch_parser
+
+    add_batch_parser(commands, _add_provider_options)
 
     local = commands.add_parser("local", help="the embedded local model (needs haybale[local])")
     local_commands = local.add_subparsers(dest="local_command", required=True, parser_class=_Parser)
@@ -84,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="port on 127.0.0.1 (default: a free one)")
     serve.set_defaults(handler="serve")
     return parser
+
+
+def _add_provider_options(parser: argparse.ArgumentParser) -> None:
+    """The options that pick and tune the generator; they mean the same for every command."""
+    parser.add_argument(
+        "--provider", choices=PROVIDERS, help="default: the first provider with a key set, else local"
+    )
+    parser.add_argument("--model", help="model (Azure: deployment) name; default: the provider's default")
+    parser.add_argument("--system", help="a system prompt")
+    parser.add_argument("--temperature", type=_temperature, help="sampling temperature, 0..2")
+    parser.add_argument("--max-tokens", type=positive_int, help="upper bound on the reply's length in tokens")
+    parser.add_argument(
+        "--base-url", help="base URL of an OpenAI-compatible server (default: $OPENAI_BASE_URL)"
+    )
 
 
 def _version() -> str:
@@ -109,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from haybale.cli._serve import serve
 
             return serve(args.port)
+        if args.handler == "batch":
+            from haybale.cli._batch import batch
+
+            return batch(args)
         from haybale.cli._chat import chat
 
         return chat(args)

@@ -1,0 +1,159 @@
+"""Where rows come from: JSONL (a file or stdin), CSV, Parquet, or rows given in Python.
+
+A source can be scanned more than once: the runner reads the ids first (duplicates are an error
+before anything is sent, and the progress bar knows the total), then reads the rows again as it
+sends them, so a large file is never held in memory. Standard input is copied to a temporary file
+for that. A line that is not a JSON object is not fatal: it comes out as a ``RawRow`` with a
+``problem``, which becomes that row's error.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from haybale.errors import BatchInputError
+
+Rows = str | os.PathLike[str] | Iterable[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One input row before interpretation: its 0-based position and its fields, or why it is unreadable."""
+
+    position: int
+    data: Mapping[str, Any] | None
+    problem: str | None = None
+
+
+class RowSource:
+    """Rows that can be scanned repeatedly; ``close()`` frees what the source holds (a spooled stdin)."""
+
+    description = "rows"
+
+    def scan(self) -> Iterator[RawRow]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Nothing to free by default."""
+
+
+class _Jsonl(RowSource):
+    def __init__(self, opener: Callable[[], AbstractContextManager[IO[bytes]]], description: str) -> None:
+        self._open = opener
+        self.description = description
+
+    def scan(self) -> Iterator[RawRow]:
+        position = 0
+        with self._open() as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue  # blank lines (a trailing newline, spacing) are not rows
+                yield _json_row(position, number, line)
+                position += 1
+
+
+def _json_row(position: int, number: int, line: bytes) -> RawRow:
+    try:
+        data = json.loads(line)
+    except ValueError as error:
+        return RawRow(position, None, f"line {number} is not valid JSON ({error})")
+    if not isinstance(data, dict):
+        return RawRow(position, None, f"line {number} is a JSON {type(data).__name__}, not an object")
+    return RawRow(position, data)
+
+
+class _Stdin(_Jsonl):
+    """Standard input, spooled to a temporary file so it can be read twice."""
+
+    def __init__(self) -> None:
+        self._spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+        shutil.copyfileobj(sys.stdin.buffer, self._spool)
+        super().__init__(self._reopen, "standard input")
+
+    def _reopen(self) -> AbstractContextManager[IO[bytes]]:
+        self._spool.seek(0)
+        return nullcontext(self._spool)  # the spool stays open: it is read again
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+class _Csv(RowSource):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.description = str(path)
+
+    def scan(self) -> Iterator[RawRow]:
+        with self._path.open(newline="", encoding="utf-8-sig") as file:
+            for position, row in enumerate(csv.DictReader(file)):
+                yield RawRow(position, row)
+
+
+class _Parquet(RowSource):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.description = str(path)
+
+    def scan(self) -> Iterator[RawRow]:
+        parquet = import_pyarrow_parquet("Parquet input")
+        position = 0
+        for batch in parquet.ParquetFile(self._path).iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                yield RawRow(position, row)
+                position += 1
+
+
+class _InMemory(RowSource):
+    description = "the rows given"
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._rows = list(rows)
+
+    def scan(self) -> Iterator[RawRow]:
+        for position, row in enumerate(self._rows):
+            if isinstance(row, Mapping):
+                yield RawRow(position, row)
+            else:
+                yield RawRow(position, None, f"row {position} is a {type(row).__name__}, not a mapping")
+
+
+def import_pyarrow_parquet(what: str) -> Any:
+    """``pyarrow.parquet``, or a clear error saying how to install it."""
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        raise BatchInputError(
+            f"{what} needs pyarrow: pip install 'haybale[parquet]' (or use JSONL)"
+        ) from None
+    return pyarrow.parquet
+
+
+def open_rows(rows: Rows) -> RowSource:
+    """A source for ``rows``: a path (``.csv``, ``.parquet``, else JSONL), ``"-"`` for stdin, or row dicts."""
+    if isinstance(rows, str | os.PathLike):
+        if str(rows) == "-":
+            return _Stdin()
+        path = Path(rows)
+        if not path.is_file():
+            raise BatchInputError(f"input file {str(path)!r} does not exist or is not a file")
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            return _Csv(path)
+        if suffix == ".parquet":
+            return _Parquet(path)
+        return _Jsonl(lambda: path.open("rb"), str(path))
+    if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
+        raise TypeError(
+            f"rows must be a path, '-' for stdin, or an iterable of row dicts, got {type(rows).__name__}"
+        )
+    return _InMemory(rows)

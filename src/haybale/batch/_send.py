@@ -1,0 +1,132 @@
+"""Sending one row: ``run_row(generator, row, limiter)``, the unit of work of every runner.
+
+The request goes through the generator's ``run_async``, so the wire layer's rules (request building,
+fallbacks for refused fields, reply parsing, error classes) apply unchanged. Only *where* retries
+happen moves: the runner sends with a copy of the generator whose transport does not retry
+(``batch_generator``) and retries here instead, up to the same budget (``retry_budget``: the
+generator's ``max_retries``, else ``OPENAI_MAX_RETRIES``, else 5) and by the same rule of what is
+transient (``haybale._wire._retry``). That is what lets a 429 be seen by the limiter at once: every
+worker waits out one shared cool-down and concurrency halves, instead of a hundred requests each
+sleeping and retrying on their own while new ones keep hitting the limit. Each retry is a new
+attempt through the limiter, so pacing counts it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from typing import Any
+
+from haybale._wire._retry import backoff_delay, status_is_retryable
+from haybale._wire.call import names_refused_field
+from haybale.batch._limiter import Limiter, Permit
+from haybale.batch._results import BatchResult, RowError
+from haybale.batch._rows import RowRequest
+from haybale.errors import APIConnectionError, APIStatusError
+
+_NO_REPLY = RowError("APIResponseError", "the server answered without any reply (empty 'choices')")
+
+
+def batch_generator(generator: Any) -> Any:
+    """The copy of ``generator`` a runner sends with: no transport retries, no streaming callback.
+
+    Replies then come whole, with their rate-limit headers, and each failure reaches ``run_row``.
+    The copy has its own connections (close them with ``close_async()``); the caller's generator is
+    left untouched. Objects that are not haybale generators are used as they are.
+    """
+    from haybale.components.generators.chat import OpenAIChatGenerator
+
+    if not isinstance(generator, OpenAIChatGenerator):
+        return generator
+    clone = copy.copy(generator)
+    clone.max_retries = 0
+    clone.streaming_callback = None
+    clone._client = None  # a fresh client, built on first use from the settings above
+    return clone
+
+
+def retry_budget(generator: Any) -> int:
+    """How often a failed attempt is retried: what the generator's own transport would do."""
+    from haybale.components.generators.chat import OpenAIChatGenerator
+
+    if not isinstance(generator, OpenAIChatGenerator):
+        return 0
+    # _make_transport is the generators' hook for retry settings (env variables included).
+    return generator._make_transport("openai").max_retries
+
+
+async def run_row(
+    generator: Any, row: RowRequest, limiter: Limiter | None = None, *, retries: int = 0
+) -> BatchResult:
+    """Send ``row`` (retrying transient failures up to ``retries`` times) and return its result.
+
+    Never raises for a failed request: the failure is the result's ``error``. Cancellation
+    propagates (the row then has no result and a later run sends it again).
+    """
+    if row.error is not None or row.messages is None:
+        return _result(row, None, row.error or _NO_REPLY, 0, 0.0)
+    limiter = limiter if limiter is not None else Limiter(concurrency=1 << 30)
+    tokens = limiter.estimate(row.prompt_tokens, row.max_output_tokens)
+    attempts, started = 0, 0.0
+    while True:
+        permit = await limiter.acquire(tokens)
+        if not attempts:
+            started = time.perf_counter()
+        attempts += 1
+        try:
+            result = await generator.run_async(row.messages, generation_kwargs=row.generation_kwargs)
+        except Exception as error:
+            delay = _after_failure(limiter, permit, error, attempt=attempts, retries=retries)
+            if delay is None:
+                return _result(row, None, RowError.from_exception(error), attempts, started)
+            await asyncio.sleep(delay)
+            continue
+        except BaseException:
+            limiter.release(permit, ok=False)
+            raise
+        replies = result.get("replies") if isinstance(result, dict) else None
+        reply = replies[0] if replies else None
+        meta = reply.meta if reply is not None else {}
+        usage, rate_limit = meta.get("usage"), meta.get("rate_limit")
+        limiter.release(permit, ok=reply is not None, used=usage, rate_limit=rate_limit)
+        return _result(row, reply, None if reply is not None else _NO_REPLY, attempts, started)
+
+
+def _after_failure(
+    limiter: Limiter, permit: Permit, error: Exception, *, attempt: int, retries: int
+) -> float | None:
+    """Tell the limiter about failed attempt number ``attempt`` (1-based); the pause before the
+    next one, or None to give up."""
+    final = attempt > retries
+    if isinstance(error, APIStatusError):
+        headers = getattr(error, "headers", None) or {}
+        rate_limited = error.status_code == 429
+        limiter.release(
+            permit,
+            ok=False,
+            rate_limited=rate_limited,
+            retry_after=getattr(error, "retry_after", None),
+            rate_limit=_rate_limits(headers),
+        )
+        if final or names_refused_field(error) or not status_is_retryable(error.status_code, headers):
+            return None
+        # After a 429 the shared cool-down is the pause: acquire() waits it out.
+        return 0.0 if rate_limited else backoff_delay(attempt - 1, headers)
+    limiter.release(permit, ok=False)
+    if final or not isinstance(error, APIConnectionError):
+        return None  # timeouts and broken connections are transient; anything else is final
+    return backoff_delay(attempt - 1)
+
+
+def _rate_limits(headers: Any) -> dict[str, float] | None:
+    from haybale._wire.rate_limits import parse_rate_limits
+
+    return parse_rate_limits(headers) if headers else None
+
+
+def _result(
+    row: RowRequest, reply: Any, error: RowError | None, attempts: int, started: float
+) -> BatchResult:
+    latency = time.perf_counter() - started if attempts else 0.0
+    return BatchResult(row.id, reply, error, attempts, latency, row.request_hash, row.kept)

@@ -1,0 +1,156 @@
+"""``haybale batch``: a thin layer over ``haybale.batch.run_batch_async``.
+
+It builds the generator as ``haybale chat`` does (same provider options, the local model when no key
+is set), turns Ctrl-C and SIGTERM into a graceful stop (finished rows are kept, the requests in
+flight are cancelled, the summary is printed), and maps the outcome to the exit status: 0 when every
+row succeeded, 1 when some failed, 2 for a usage error (duplicate ids, a missing input file), 130
+after Ctrl-C and 143 after SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING, Any
+
+from haybale.cli._main import UsageError, positive_int
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from haybale.batch import BatchSummary
+
+
+def add_parser(commands: Any, add_provider_options: Any) -> None:
+    """Add ``batch`` and its options to the sub-command parsers."""
+    batch = commands.add_parser(
+        "batch", help="send every row of a JSONL/CSV/Parquet file; resumable, rate-limited, with progress"
+    )
+    batch.add_argument("input", help="rows to send: a .jsonl, .csv or .parquet file, or - for stdin")
+    batch.add_argument("-o", "--output", required=True, help="results: a .jsonl (or .parquet) file; resumes")
+    add_provider_options(batch)
+    limits = batch.add_argument_group("limits")
+    limits.add_argument("--concurrency", type=positive_int, default=16, help="requests in flight (16)")
+    limits.add_argument("--rpm", type=positive_int, help="requests per minute at most, paced evenly")
+    limits.add_argument(
+        "--tpm", type=positive_int, help="tokens per minute at most (estimated, then corrected)"
+    )
+    rows = batch.add_argument_group("rows")
+    rows.add_argument("--id-field", default="id", help="the field with each row's id (default: id)")
+    rows.add_argument("--prompt-field", default="prompt", help="the field with a prompt (default: prompt)")
+    rows.add_argument(
+        "--messages-field", default="messages", help="the field with messages (default: messages)"
+    )
+    rows.add_argument("--template", help="build the prompt from the row's fields, e.g. 'Summarize: {text}'")
+    rows.add_argument(
+        "--keep",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FIELD",
+        help="input fields to copy to the output",
+    )
+    batch.add_argument(
+        "--no-retry-failed", action="store_true", help="keep failed rows of an earlier run as they are"
+    )
+    batch.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    batch.add_argument(
+        "--progress-interval",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between progress lines when stderr is not a terminal (default: 10)",
+    )
+    batch.set_defaults(handler="batch")
+
+
+def batch(args: argparse.Namespace) -> int:
+    """Run ``haybale batch`` with parsed arguments; returns the exit status."""
+    import asyncio
+
+    from haybale.cli._providers import build_generator, choose_provider
+    from haybale.errors import BatchInputError
+
+    provider = choose_provider(args.provider, os.environ)
+    with contextlib.ExitStack() as stack:
+        generator, target = build_generator(
+            provider,
+            model=args.model,
+            base_url=args.base_url,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            stack=stack,
+        )
+        if not args.quiet:
+            where = f" at {target.base_url}" if target.base_url else ""
+            model = target.model or "default"
+            print(f"haybale: using {target.provider} (model {model}){where}", file=sys.stderr, flush=True)
+        try:
+            summary, signum = asyncio.run(_run(generator, args))
+        except BatchInputError as error:
+            raise UsageError(str(error)) from None
+    _report(summary, quiet=args.quiet)
+    if signum is not None:
+        return 128 + signum
+    return 1 if summary.failed else 0
+
+
+async def _run(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, int | None]:
+    import asyncio
+
+    from haybale.batch import choose_reporter, run_batch_async
+
+    stop = asyncio.Event()
+    received: list[int] = []
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _stop, stop, received, signum)
+    try:
+        summary = await run_batch_async(
+            generator,
+            args.input,
+            args.output,
+            retry_failed=not args.no_retry_failed,
+            progress=False
+            if args.quiet
+            else lambda counts: choose_reporter(counts, interval=args.progress_interval),
+            stop=stop,
+            concurrency=args.concurrency,
+            rpm=args.rpm,
+            tpm=args.tpm,
+            id_field=args.id_field,
+            prompt_field=args.prompt_field,
+            messages_field=args.messages_field,
+            template=args.template,
+            system=args.system,
+            keep=args.keep,
+        )
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return summary, received[0] if received else None
+
+
+def _stop(stop: asyncio.Event, received: list[int], signum: int) -> None:
+    if not received:
+        print(
+            "\nhaybale: stopping: keeping the finished rows, cancelling the rest...",
+            file=sys.stderr,
+            flush=True,
+        )
+    received.append(signum)
+    stop.set()
+
+
+def _report(summary: BatchSummary, *, quiet: bool) -> None:
+    if not quiet:
+        print(f"haybale batch: {summary.describe()}", file=sys.stderr)
+    if summary.failed:
+        shown = len(summary.first_errors)
+        print(f"haybale batch: {summary.failed} rows failed; the first {shown}:", file=sys.stderr)
+        for row_id, error in summary.first_errors:
+            print(f"  id {row_id!r}: {error}", file=sys.stderr)
+    sys.stderr.flush()
