@@ -11,7 +11,7 @@ Every request (any method, any path) consumes the next scripted reply, FIFO. Wit
 server answers HTTP 500 ``{"error": {"message": "fake server: no scripted reply left"}}`` so a test
 notices unexpected extra requests. ``server.disconnects`` counts replies the client abandoned
 (closed the connection while the server was still sending or waiting); ``wait_for_disconnects``
-waits for that count.
+waits for that count. ``server.connections`` counts the TCP connections clients opened.
 """
 
 from __future__ import annotations
@@ -136,6 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner.note_connection()
+
     def handle_one(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -220,6 +224,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
+        self.connections = 0
         self.stopping = threading.Event()
         self._queue: deque[Reply] = deque()
         self._lock = threading.Condition()
@@ -267,6 +272,7 @@ class FakeServer:
             self._queue.clear()
             self.requests.clear()
             self.disconnects = 0
+            self.connections = 0
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -275,6 +281,10 @@ class FakeServer:
     def next_reply(self) -> Reply:
         with self._lock:
             return self._queue.popleft() if self._queue else _NOTHING_LEFT
+
+    def note_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def note_disconnect(self) -> None:
         with self._lock:
