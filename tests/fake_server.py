@@ -14,9 +14,11 @@ the request instead: that is how thousands of requests get row-specific answers 
 ``{"error": {"message": "fake server: no scripted reply left"}}`` so a test notices unexpected extra
 requests. Each recorded request notes when it arrived (``received_at``, ``time.monotonic()``, which
 is system-wide on Linux, so it compares with other processes' clocks) and how many requests the
-server was handling at that moment, itself included (``in_flight``). ``server.disconnects`` counts replies the client abandoned
-(closed the connection while the server was still sending or waiting); ``wait_for_disconnects``
-waits for that count.
+server was handling at that moment, itself included (``in_flight``).
+
+``server.disconnects`` counts replies the client abandoned (closed the connection while the server
+was still sending or waiting); ``wait_for_disconnects`` waits for that count. ``server.connections``
+counts the TCP connections clients opened.
 """
 
 from __future__ import annotations
@@ -143,6 +145,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner.note_connection()
+
     def handle_one(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -229,6 +235,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
+        self.connections = 0
         self.stopping = threading.Event()
         self.responder: Callable[[RecordedRequest], Reply] | None = None
         self._in_flight = 0
@@ -278,12 +285,13 @@ class FakeServer:
             self.responder = responder
 
     def reset(self) -> None:
-        """Forget scripted replies, the responder, recorded requests and the disconnect count."""
+        """Forget scripted replies, the responder, recorded requests and the connection counts."""
         with self._lock:
             self._queue.clear()
             self.requests.clear()
             self.disconnects = 0
             self.responder = None
+            self.connections = 0
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -302,6 +310,10 @@ class FakeServer:
             responder = self.responder
         # Outside the lock: a responder may take its time (and other requests must not wait for it).
         return responder(request) if responder is not None else _NOTHING_LEFT
+
+    def note_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def note_disconnect(self) -> None:
         with self._lock:

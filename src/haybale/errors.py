@@ -32,6 +32,7 @@ nothing the caller already saw through its callback is lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -117,12 +118,16 @@ class APITimeoutError(APIConnectionError):
 class APIResponseError(APIError):
     """The server answered 2xx with something unusable, or reported an error inside a stream.
 
-    ``body`` is the offending payload (parsed JSON when possible, else text).
+    ``body`` is the offending payload (parsed JSON when possible, else text); ``status_code`` the
+    HTTP status of the answer, when known.
     """
 
-    def __init__(self, message: str, *, body: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, body: Any = None, status_code: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.body = body
+        self.status_code = status_code
 
 
 class APIStatusError(APIError):
@@ -130,12 +135,25 @@ class APIStatusError(APIError):
 
     ``status_code`` is the HTTP status and ``body`` the error payload (parsed JSON when possible,
     else text). Neither ever contains the request's credentials: only the server's answer is kept.
+    ``headers`` holds the response headers (names in lower case), and ``retry_after`` the pause in
+    seconds the server asked for (``retry-after-ms`` or ``Retry-After``), or None.
     """
 
-    def __init__(self, message: str, *, status_code: int, body: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
         self.body = body
+        self.headers: dict[str, str] = {name.lower(): value for name, value in (headers or {}).items()}
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return f"HTTP {self.status_code}: {super().__str__()}"

@@ -1,4 +1,11 @@
-"""When to retry a failed request, and how long to wait first (pure; no I/O)."""
+"""When to retry a failed request, and how long to wait first (pure; no I/O).
+
+A pause the server asks for (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date) is
+honoured whatever its length, as long as it fits in what is left of the call's time budget (the
+generator's ``timeout``); past it the transport fails at once, with the pause on the error's
+``retry_after``, instead of knocking again before the server is ready. Without such a header the
+transport uses its own jittered exponential backoff.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,6 @@ from time import time
 
 BASE_DELAY = 0.5
 MAX_DELAY = 8.0
-# A server asking for a longer pause than this is ignored in favour of our own backoff: a caller with
-# retries enabled would rather fail fast than hang for minutes on one request.
-MAX_SERVER_DELAY = 60.0
 
 _RETRIED_STATUSES = frozenset({408, 409, 429})
 
@@ -27,7 +31,7 @@ def status_is_retryable(status: int, headers: Mapping[str, str]) -> bool:
 
 
 def server_delay(headers: Mapping[str, str] | None) -> float | None:
-    """The pause the server asked for (``retry-after-ms`` or ``Retry-After``), if present and reasonable."""
+    """The pause in seconds the server asked for (``retry-after-ms`` or ``Retry-After``), if any."""
     if not headers:
         return None
     delay: float | None = None
@@ -39,7 +43,7 @@ def server_delay(headers: Mapping[str, str] | None) -> float | None:
             delay = None
     if delay is None:
         delay = _parse_retry_after(headers.get("retry-after"))
-    if delay is None or not 0.0 <= delay <= MAX_SERVER_DELAY:
+    if delay is None or not 0.0 <= delay < float("inf"):  # NaN and negative values ask for nothing
         return None
     return delay
 
@@ -57,13 +61,10 @@ def _parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def backoff_delay(retry_index: int, headers: Mapping[str, str] | None = None) -> float:
-    """Seconds to wait before retry number ``retry_index`` (0-based).
+def backoff_delay(retry_index: int) -> float:
+    """Seconds to wait before retry number ``retry_index`` (0-based) when the server named no pause.
 
     Exponential backoff with partial jitter, so many clients hitting the same limit spread out.
     """
-    asked = server_delay(headers)
-    if asked is not None:
-        return asked
     ceiling = min(BASE_DELAY * 2.0**retry_index, MAX_DELAY)
     return ceiling * (1.0 - 0.25 * random.random())
