@@ -106,7 +106,10 @@ class Echo:
         if kind == "stall":
             return Reply.delay(self.stall_seconds, Reply.drop())
         text = reply_text(prompt)
-        prompt_tokens, completion_tokens = self.usage or (len(json.dumps(body["messages"]).split()), len(text.split()))
+        prompt_tokens, completion_tokens = self.usage or (
+            len(json.dumps(body["messages"]).split()),
+            len(text.split()),
+        )
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,

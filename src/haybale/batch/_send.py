@@ -20,6 +20,7 @@ from typing import Any
 
 from haybale._wire._retry import backoff_delay, status_is_retryable
 from haybale._wire.call import names_refused_field
+from haybale._wire.rate_limits import parse_rate_limits
 from haybale.batch._limiter import Limiter, Permit
 from haybale.batch._results import BatchResult, RowError
 from haybale.batch._rows import RowRequest
@@ -96,33 +97,28 @@ async def run_row(
 def _after_failure(
     limiter: Limiter, permit: Permit, error: Exception, *, attempt: int, retries: int
 ) -> float | None:
-    """Tell the limiter about failed attempt number ``attempt`` (1-based); the pause before the
-    next one, or None to give up."""
+    """Tell the limiter about failed attempt number ``attempt`` (1-based); return the pause before
+    the next one, or None to give up."""
     final = attempt > retries
     if isinstance(error, APIStatusError):
-        headers = getattr(error, "headers", None) or {}
         rate_limited = error.status_code == 429
         limiter.release(
             permit,
             ok=False,
             rate_limited=rate_limited,
-            retry_after=getattr(error, "retry_after", None),
-            rate_limit=_rate_limits(headers),
+            retry_after=error.retry_after,
+            rate_limit=parse_rate_limits(error.headers),
         )
-        if final or names_refused_field(error) or not status_is_retryable(error.status_code, headers):
+        if final or names_refused_field(error) or not status_is_retryable(error.status_code, error.headers):
             return None
-        # After a 429 the shared cool-down is the pause: acquire() waits it out.
-        return 0.0 if rate_limited else backoff_delay(attempt - 1, headers)
+        if rate_limited:
+            return 0.0  # the shared cool-down is the pause: acquire() waits it out
+        # A bulk job can afford the pause a 5xx asks for, however long (the transport caps it).
+        return error.retry_after if error.retry_after is not None else backoff_delay(attempt - 1)
     limiter.release(permit, ok=False)
     if final or not isinstance(error, APIConnectionError):
         return None  # timeouts and broken connections are transient; anything else is final
     return backoff_delay(attempt - 1)
-
-
-def _rate_limits(headers: Any) -> dict[str, float] | None:
-    from haybale._wire.rate_limits import parse_rate_limits
-
-    return parse_rate_limits(headers) if headers else None
 
 
 def _result(
