@@ -90,7 +90,7 @@ class Limiter:
         self._token_budget: _Budget | None = None
         self._successes = 0
         self._halved_at = _NEVER
-        self._rate_limited_in_a_row = 0
+        self._rate_limited_in_a_row = 0  # congestion events without a success between them
         self._output_tokens = (0, 0)  # (sum, count) of reported completion tokens, for estimates
         self._waiters: deque[asyncio.Future[None]] = deque()
 
@@ -202,13 +202,14 @@ class Limiter:
             self._tokens.correct(prompt + completion - permit.tokens)
 
     def _on_rate_limited(self, permit: Permit, retry_after: float | None, now: float) -> None:
-        delay = retry_after if retry_after is not None else backoff_delay(self._rate_limited_in_a_row)
-        self._rate_limited_in_a_row += 1
-        self.cooling_until = max(self.cooling_until, now + delay)
-        if permit.started_at >= self._halved_at:  # one halving per congestion event
+        if permit.started_at >= self._halved_at:  # a new congestion event, not an echo of the last
             self.limit = max(1, self.limit // 2)
             self._halved_at = now
             self._successes = 0
+            self._rate_limited_in_a_row += 1
+        steps = max(0, self._rate_limited_in_a_row - 1)
+        delay = retry_after if retry_after is not None else backoff_delay(steps)
+        self.cooling_until = max(self.cooling_until, now + delay)
 
     def _on_success(self) -> None:
         self._rate_limited_in_a_row = 0

@@ -139,9 +139,9 @@ def _messages(data: Mapping[str, Any], spec: RowSpec) -> list[ChatMessage]:
 
     if spec.template is not None:
         messages = [ChatMessage.from_user(_fill(spec.template, data))]
-    elif data.get(spec.messages_field) is not None:
+    elif _present(data.get(spec.messages_field)):
         messages = messages_from_value(data[spec.messages_field])
-    elif data.get(spec.prompt_field) is not None:
+    elif _present(data.get(spec.prompt_field)):
         prompt = data[spec.prompt_field]
         if not isinstance(prompt, str):
             raise TypeError(f"{spec.prompt_field!r} must be a string, got {type(prompt).__name__}")
@@ -156,6 +156,10 @@ def _messages(data: Mapping[str, Any], spec: RowSpec) -> list[ChatMessage]:
     return messages
 
 
+def _present(value: Any) -> bool:
+    return value is not None and value != ""  # an empty CSV cell is an absent field
+
+
 def _fill(template: str, data: Mapping[str, Any]) -> str:
     try:
         return template.format_map(data)
@@ -166,7 +170,7 @@ def _fill(template: str, data: Mapping[str, Any]) -> str:
 
 
 def _row_kwargs(value: Any) -> dict[str, Any] | None:
-    if value is None or value == "":
+    if not _present(value):
         return None
     if isinstance(value, str):  # a CSV cell
         try:
