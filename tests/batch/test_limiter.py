@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -29,7 +30,7 @@ def starts(limiter: Limiter, count: int, tokens: int = 0) -> list[float]:
 def test_rpm_starts_are_even_and_never_burst(rpm: int) -> None:
     limiter = Limiter(concurrency=10_000, rpm=rpm, clock=Clock())
     times = starts(limiter, 3 * rpm if rpm < 1000 else 2000)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) == pytest.approx(60 / rpm)
     for index, start in enumerate(times):  # no window of 60 s holds more than rpm starts
         assert sum(1 for t in times[index:] if t < start + 60 - 1e-9) <= rpm
@@ -100,7 +101,10 @@ def test_concurrency_grows_back_by_one_per_window_of_successes() -> None:
         limiter.in_flight = 1
         limiter.release(Permit(clock.now, 0), ok=True)
         seen.append(limiter.limit)
-    assert seen[3] == 5 and seen[8] == 6 and seen[14] == 7 and seen[21] == 8
+    assert seen[3] == 5
+    assert seen[8] == 6
+    assert seen[14] == 7
+    assert seen[21] == 8
     assert max(seen) == 8  # never above the configured concurrency
 
 
@@ -149,7 +153,9 @@ async def test_slots_admit_up_to_the_limit_and_survive_cancellation() -> None:
     third = asyncio.create_task(limiter.acquire())
     fourth = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.01)
-    assert not third.done() and not fourth.done() and limiter.in_flight == 2
+    assert not third.done()
+    assert not fourth.done()
+    assert limiter.in_flight == 2
     third.cancel()
     limiter.release(first, ok=True)
     await asyncio.wait_for(fourth, 5)  # the freed slot went to the waiter that is still there

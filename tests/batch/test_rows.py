@@ -71,8 +71,10 @@ def test_blank_lines_are_not_rows_and_bad_lines_are_row_errors(tmp_path: Path) -
     assert (bad_json.id, bad_json.error.type) == (1, "BatchInputError")
     assert "line 3 is not valid JSON" in bad_json.error.message
     assert "not an object" in array.error.message
-    assert "no prompt" in no_prompt.error.message and "--template" in no_prompt.error.message
-    assert bad_json.request_hash is None and bad_json.messages is None
+    assert "no prompt" in no_prompt.error.message
+    assert "--template" in no_prompt.error.message
+    assert bad_json.request_hash is None
+    assert bad_json.messages is None
 
 
 def test_rows_in_python_and_chat_message_objects() -> None:
@@ -108,8 +110,11 @@ def test_openai_format_with_tools_images_and_developer_role() -> None:
     (row,) = prepared([{"messages": messages}])
     assert row.error is None
     system, user, assistant, tool = row.messages
-    assert system.is_from("system") and system.text == "Rules."
-    assert user.name == "ann" and user.image.detail == "low" and user.image.mime_type == "image/png"
+    assert system.is_from("system")
+    assert system.text == "Rules."
+    assert user.name == "ann"
+    assert user.image.detail == "low"
+    assert user.image.mime_type == "image/png"
     assert assistant.tool_call == ToolCall(tool_name="look", arguments={"x": 1}, id="c1")
     assert tool.tool_call_result.origin.tool_name == "look"  # found from the earlier call's id
     assert wire(row)[3] == {"role": "tool", "tool_call_id": "c1", "content": "a pixel"}
@@ -236,7 +241,8 @@ def test_duplicate_ids_are_named(tmp_path: Path) -> None:
     with pytest.raises(BatchInputError) as info:
         check.verify()
     message = str(info.value)
-    assert "0 at rows 0, 3" in message and "1 at rows 1, 4" in message
+    assert "0 at rows 0, 3" in message
+    assert "1 at rows 1, 4" in message
     assert "5" not in message.split("duplicate")[0]  # the last row's position-id 5 is unique
     assert "--id-field" in message
 

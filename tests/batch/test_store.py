@@ -73,7 +73,8 @@ def test_where_an_id_has_two_lines_the_later_wins(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
     write(path, [record("a", error=True), record("b"), record("a", "second")], tail="{torn")
     store = ResultStore(path).open()
-    assert store.previous["a"].ok and store.previous["a"].request_hash == "h"
+    assert store.previous["a"].ok
+    assert store.previous["a"].request_hash == "h"
     assert [r["id"] for r in lines(path)] == ["b", "a"]  # repaired on open, before any append
     assert lines(path)[1]["text"] == "second"
     store.close()
@@ -88,7 +89,8 @@ def test_close_leaves_one_line_per_id_after_retries(tmp_path: Path) -> None:
     store.close()
     got = lines(path)
     assert [r["id"] for r in got] == [1, 2, 3]
-    assert got[1]["text"] == "retried" and got[2]["error"]["status_code"] == 429
+    assert got[1]["text"] == "retried"
+    assert got[2]["error"]["status_code"] == 429
 
 
 def test_is_done_needs_success_and_the_same_request(tmp_path: Path) -> None:
@@ -138,12 +140,14 @@ def test_parquet_output_round_trips_through_its_journal(tmp_path: Path) -> None:
     }
     assert str(table.schema.field("id").type) == "int64"
     rows = {row["id"]: row for row in table.to_pylist()}
-    assert rows[1]["text"] == "ok" and json.loads(rows[1]["usage"]) == {"prompt_tokens": 1}
+    assert rows[1]["text"] == "ok"
+    assert json.loads(rows[1]["usage"]) == {"prompt_tokens": 1}
     assert rows[2]["error"] == {"type": "RateLimitError", "message": "slow down", "status_code": 429}
     assert rows[1]["topic"] == "t"
 
     again = ResultStore(path).open()  # no journal: the Parquet file is read back
-    assert again.previous[1].ok and not again.previous[2].ok
+    assert again.previous[1].ok
+    assert not again.previous[2].ok
     again.append(record(2, "fixed"))
     again.close()
     rows = {row["id"]: row for row in pq.read_table(path).to_pylist()}
