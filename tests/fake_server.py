@@ -221,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog (5) drops connections when dozens open at once (a batch with
+    # concurrency 32 reconnecting after resets); the client then waits a SYN retransmit (1 s).
+    request_queue_size = 256
     owner: FakeServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

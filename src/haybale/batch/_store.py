@@ -50,18 +50,19 @@ class ResultStore:
         self.journal = self.path.with_name(self.path.name + ".jsonl") if self.is_parquet else self.path
         self.previous: dict[RowId, Previous] = {}
         self._file: IO[bytes] | None = None
+        self._open = False
         self._rewritten_ids: set[RowId] = set()
         self._needs_tidy = False
 
     def open(self) -> ResultStore:
-        """Read and repair what is there, then open for appending."""
+        """Read and repair what is there (the file itself is created by the first ``append``)."""
         if not self.path.parent.is_dir():
             raise BatchInputError(f"the output's folder {str(self.path.parent)!r} does not exist")
         if self.is_parquet and not self.journal.exists() and self.path.exists():
             _journal_from_parquet(self.path, self.journal)
         if self.journal.exists():
             self._load()
-        self._file = self.journal.open("ab")
+        self._open = True
         return self
 
     def _load(self) -> None:
@@ -85,7 +86,9 @@ class ResultStore:
     def append(self, record: dict[str, Any]) -> None:
         """Write one row's line and hand it to the OS at once."""
         if self._file is None:
-            raise RuntimeError("the result store is not open: call open() first")
+            if not self._open:
+                raise RuntimeError("the result store is not open: call open() first")
+            self._file = self.journal.open("ab")
         self._file.write(_encode(record).encode() + b"\n")
         self._file.flush()
         if record["id"] in self.previous:
@@ -94,14 +97,16 @@ class ResultStore:
     def close(self) -> None:
         """Leave one line per id (and write the Parquet file); safe to call twice."""
         file, self._file = self._file, None
-        if file is None:
+        if not self._open:
             return
-        file.close()
+        self._open = False
+        if file is not None:
+            file.close()
         if self._needs_tidy:
             winners, _, _ = _scan(self.journal)
             _rewrite(self.journal, winners)
             self._needs_tidy = False
-        if self.is_parquet:
+        if self.is_parquet and self.journal.exists():
             from haybale.batch._parquet import write_records
 
             write_records((line.record for line in _lines(self.journal)), self.path)
