@@ -13,7 +13,8 @@ user message>"``), so a test can tell each row's answer from every other's. Faul
 
 ``faults`` lists the answers for a prompt's first requests, in order (afterwards it is answered
 normally); ``rates`` draws a fault for any request with the given probabilities (seeded, so a run
-is reproducible). ``prompts()`` lists the prompt of every request received, in order.
+is reproducible). ``delay`` holds every normal reply back that long (faults answer at once).
+``prompts()`` lists the prompt of every request received, in order.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class Echo:
         with self._lock:
             self.served[kind] += 1
         reply = self._reply(kind, body, prompt)
-        return Reply.delay(self.delay, reply) if self.delay and kind != "stall" else reply
+        return Reply.delay(self.delay, reply) if self.delay and kind == "ok" else reply
 
     def _pick(self, prompt: str) -> str:
         with self._lock:
