@@ -6,6 +6,7 @@ make a run longer, never make these fail.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def test_rate_limit_headers_hold_starts_until_their_reset(
     fake_server.respond_with(Echo(headers=headers))
     run_batch(make_generator(), prompt_rows(3), tmp_path / "out.jsonl", concurrency=1)
     times = arrivals(fake_server)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.8  # each reply said: none left for 0.8 s
 
 
@@ -123,4 +124,4 @@ def test_token_headers_hold_a_request_that_would_not_fit(
     rows = [{**row, "generation_kwargs": {"max_tokens": 100}} for row in prompt_rows(3)]
     run_batch(make_generator(), rows, tmp_path / "out.jsonl", concurrency=1)
     times = arrivals(fake_server)
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.8
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.8
