@@ -107,7 +107,11 @@ def _details(progress: BatchProgress) -> str:
     parts.append(f"{progress.failed} errors")
     cooling = progress.cooling_for()
     if cooling > 0:
-        parts.append(f"rate limited: waiting {cooling:.0f} s")
+        parts.append(
+            f"rate limited: waiting {cooling:.1f} s"
+            if cooling < 10
+            else f"rate limited: waiting {cooling:.0f} s"
+        )
     return ", ".join(parts)
 
 
