@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import batch_phase
 from report import render, write_readme
 
 HERE = Path(__file__).resolve().parent
@@ -63,13 +64,17 @@ PEERS = {
     # Not a peer: plain httpx2 + jiter, the floor of the transport haybale is built on.
     "httpx2": PeerSpec("httpx2", "haybale", "httpx2_raw.py", "import httpx2, jiter", "httpx2"),
 }
-PHASES = ("import", "sequential", "streaming", "concurrency")
+PHASES = ("import", "sequential", "streaming", "concurrency")  # one column per peer
+BATCH = "batch"  # its own variants and table (see batch_phase.py)
 # Keep the peers quiet and offline: no telemetry, no tracing.
 CLIENT_ENV = {
     "HAYSTACK_TELEMETRY_ENABLED": "False",
     "LANGCHAIN_TRACING_V2": "false",
     "LANGSMITH_TRACING": "false",
     "OPENAI_API_KEY": "bench-key",
+    # litellm: no usage telemetry, and the bundled model price list instead of fetching one at import.
+    "LITELLM_TELEMETRY": "False",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
 }
 
 
@@ -181,11 +186,17 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}"
 
 
-def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def start_server(chunks: int) -> Server:
+    """The benchmark server on core 0; this process (and so every client) moves to core 1."""
     two_cores = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
-    server = Server(args.chunks, 0 if two_cores else None)
+    server = Server(chunks, 0 if two_cores else None)
     if two_cores:
-        os.sched_setaffinity(0, {1})  # the clients inherit core 1; the server has core 0
+        os.sched_setaffinity(0, {1})
+    return server
+
+
+def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    server = start_server(args.chunks)
     runs: dict[str, dict[str, list[dict[str, float]]]] = {ph: {p.name: [] for p in peers} for ph in phases}
     try:
         for peer in peers:  # warm the bytecode caches so no run pays for compiling
@@ -211,6 +222,35 @@ def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace
     }
 
 
+def run_batch_suite(args: argparse.Namespace) -> dict[str, Any]:
+    """The batch phase: every variant whose virtualenv exists (see batch_phase.py)."""
+    variants = [v for v in batch_phase.VARIANTS if (VENVS / v.venv / "bin" / "python").exists()]
+    missing = sorted({v.venv for v in batch_phase.VARIANTS} - {v.venv for v in variants})
+    if missing:
+        sys.exit(f"missing virtualenvs {missing}: run `bash benchmarks/run.sh` to create them")
+    packages = {"haybale": "haybale", "openai": "openai", "litellm": "litellm"}
+    found = {}
+    for venv, package in packages.items():
+        code = f"import importlib.metadata as m; print(m.version({package!r}))"
+        found[package] = run_child([str(VENVS / venv / "bin" / "python"), "-c", code])[0].strip()
+    server = start_server(args.chunks)
+    try:
+        runs = batch_phase.run_phase(
+            variants, server, run_child, VENVS, args.batch_rows, args.in_flight, args.batch_repeats
+        )
+    finally:
+        server.stop()
+    return {
+        "runs": runs,
+        "rows": args.batch_rows,
+        "in_flight": args.in_flight,
+        "repeats": args.batch_repeats,
+        "versions": found,
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
 def _brief(result: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.4g}" for k, v in result.items() if isinstance(v, float))
 
@@ -222,7 +262,9 @@ def parse_args() -> argparse.Namespace:
         "--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}"
     )
     parser.add_argument(
-        "--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}"
+        "--phases",
+        default=",".join((*PHASES, BATCH)),
+        help=f"comma-separated subset of {','.join((*PHASES, BATCH))}",
     )
     parser.add_argument("--repeats", type=int, default=None, help="runs per phase and peer (default 5)")
     parser.add_argument("--calls", type=int, default=None, help="calls per run (default 1000)")
@@ -230,12 +272,16 @@ def parse_args() -> argparse.Namespace:
         "--chunks", type=int, default=None, help="chunks in the streamed reply (default 20000)"
     )
     parser.add_argument("--in-flight", type=int, default=100)
+    parser.add_argument("--batch-rows", type=int, default=None, help="rows in the batch phase (10000)")
+    parser.add_argument("--batch-repeats", type=int, default=None, help="batch phase repeats (default 3)")
     parser.add_argument("--no-readme", action="store_true", help="do not update benchmarks/README.md")
     args = parser.parse_args()
     args.repeats = args.repeats or (1 if args.quick else 5)
     args.calls = args.calls or (100 if args.quick else 1000)
     args.chunks = args.chunks or (2000 if args.quick else 20_000)
-    unknown = set(args.peers.split(",")) - set(PEERS) | set(args.phases.split(",")) - set(PHASES)
+    args.batch_rows = args.batch_rows or (1000 if args.quick else 10_000)
+    args.batch_repeats = args.batch_repeats or (1 if args.quick else 3)
+    unknown = set(args.peers.split(",")) - set(PEERS) | set(args.phases.split(",")) - {*PHASES, BATCH}
     if unknown:
         parser.error(f"unknown peer or phase: {', '.join(sorted(unknown))}")
     return args
@@ -244,20 +290,29 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     peers = [PEERS[name] for name in PEERS if name in args.peers.split(",")]
-    missing = [p.venv for p in peers if not Path(python_of(p)).exists()]
+    phases = [ph for ph in PHASES if ph in args.phases.split(",")]
+    missing = [p.venv for p in peers if phases and not Path(python_of(p)).exists()]
     if missing:
         sys.exit(f"missing virtualenvs {missing}: run `bash benchmarks/run.sh` to create them")
-    phases = [ph for ph in PHASES if ph in args.phases.split(",")]
-    results = run_suite(peers, phases, args)
-    table = render(results)
-    print("\n" + table)
-    full = not args.quick and len(phases) == len(PHASES)
-    if full and not args.no_readme:
-        (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-        write_readme(HERE / "README.md", table)
-        print("\nwrote benchmarks/README.md and benchmarks/results.json")
-    if "MISS" in table:
-        print("\nsome targets were missed: see the table above")
+    tables = []
+    if phases:
+        results = run_suite(peers, phases, args)
+        tables.append(render(results))
+        print("\n" + tables[-1])
+        if not args.quick and len(phases) == len(PHASES) and not args.no_readme:
+            (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+            write_readme(HERE / "README.md", tables[-1])
+            print("\nwrote benchmarks/README.md and benchmarks/results.json")
+    if BATCH in args.phases.split(","):
+        batch = run_batch_suite(args)
+        tables.append(batch_phase.render(batch))
+        print("\n" + tables[-1])
+        if not args.quick and not args.no_readme:
+            (HERE / "results-batch.json").write_text(json.dumps(batch, indent=1) + "\n")
+            batch_phase.write_readme(HERE / "README.md", tables[-1])
+            print("\nwrote benchmarks/README.md and benchmarks/results-batch.json")
+    if any("MISS" in table for table in tables):
+        print("\nsome targets were missed: see the tables above")
 
 
 if __name__ == "__main__":

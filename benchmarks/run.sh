@@ -22,6 +22,7 @@ make_venv openai openai > .bench/openai.log 2>&1 &
 make_venv haystack-ai haystack-ai > .bench/haystack-ai.log 2>&1 &
 make_venv langchain-openai langchain-openai > .bench/langchain-openai.log 2>&1 &
 make_venv haybale -e . > .bench/haybale.log 2>&1 &
+make_venv litellm litellm > .bench/litellm.log 2>&1 &
 for job in $(jobs -p); do
     wait "$job" || { echo "a virtualenv install failed: see .bench/*.log" >&2; exit 1; }
 done

@@ -125,3 +125,14 @@ def test_token_headers_hold_a_request_that_would_not_fit(
     run_batch(make_generator(), rows, tmp_path / "out.jsonl", concurrency=1)
     times = arrivals(fake_server)
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.8
+
+
+def test_concurrency_above_the_default_pool_really_runs_in_parallel(
+    fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    fake_server.respond_with(Echo(delay=0.5))
+    generator = make_generator()
+    summary = run_batch(generator, prompt_rows(150), tmp_path / "out.jsonl", concurrency=150)
+    assert summary.succeeded == 150
+    assert max(request.in_flight for request in fake_server.requests) > 100  # the pool grew past 100
+    assert generator.http_client_kwargs is None  # on the runner's copy, not on the caller's generator

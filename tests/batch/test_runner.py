@@ -297,3 +297,20 @@ def test_bad_options_are_refused_by_name(make_generator: Any, tmp_path: Path) ->
     with pytest.raises(BatchInputError, match="output file is the input file"):
         run_batch(make_generator(), source, source)
     assert json.loads(source.read_text()) == prompt_rows(1)[0]
+
+
+def test_the_runners_copy_of_the_generator(make_generator: Any) -> None:
+    from haybale.batch import batch_generator, retry_budget
+
+    original = make_generator(max_retries=4, http_client_kwargs={"headers": {"x-team": "a"}})
+    copy = batch_generator(original, 300)
+    assert (copy.max_retries, copy.streaming_callback, retry_budget(original)) == (0, None, 4)
+    assert copy.http_client_kwargs == {
+        "headers": {"x-team": "a"},
+        "limits": {"max_connections": 300, "max_keepalive_connections": 20},
+    }
+    assert original.http_client_kwargs == {"headers": {"x-team": "a"}}
+    assert original.max_retries == 4
+    own_limits = make_generator(http_client_kwargs={"limits": {"max_connections": 5}})
+    assert batch_generator(own_limits, 300).http_client_kwargs == {"limits": {"max_connections": 5}}
+    assert batch_generator(original, 16).http_client_kwargs == {"headers": {"x-team": "a"}}

@@ -212,7 +212,7 @@ def _requests(
 async def _sending(generator: Any, settings: _Settings) -> AsyncIterator[tuple[Any, int]]:
     """The generator copy to send with and the retry budget; the copy's connections close after."""
     retries = settings.max_retries if settings.max_retries is not None else retry_budget(generator)
-    sender = batch_generator(generator)
+    sender = batch_generator(generator, settings.limiter.max_concurrency)
     try:
         yield sender, retries
     finally:

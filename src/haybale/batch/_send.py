@@ -29,13 +29,17 @@ from haybale.errors import APIConnectionError, APIStatusError
 _NO_REPLY = RowError("APIResponseError", "the server answered without any reply (empty 'choices')")
 
 
-def batch_generator(generator: Any) -> Any:
+def batch_generator(generator: Any, concurrency: int = 0) -> Any:
     """The copy of ``generator`` a runner sends with: no transport retries, no streaming callback.
 
     Replies then come whole, with their rate-limit headers, and each failure reaches ``run_row``.
-    The copy has its own connections (close them with ``close_async()``); the caller's generator is
-    left untouched. Objects that are not haybale generators are used as they are.
+    With more than 100 requests in flight (the transport's default pool), the pool grows to
+    ``concurrency`` connections, unless the generator sets its own ``limits``: a request waiting for
+    a connection would otherwise spend its timeout in the queue. The copy has its own connections
+    (close them with ``close_async()``); the caller's generator is left untouched. Objects that are
+    not haybale generators are used as they are.
     """
+    from haybale._wire.transport import DEFAULT_LIMITS
     from haybale.components.generators.chat import OpenAIChatGenerator
 
     if not isinstance(generator, OpenAIChatGenerator):
@@ -43,6 +47,10 @@ def batch_generator(generator: Any) -> Any:
     clone = copy.copy(generator)
     clone.max_retries = 0
     clone.streaming_callback = None
+    client_kwargs = dict(generator.http_client_kwargs or {})
+    if "limits" not in client_kwargs and concurrency > DEFAULT_LIMITS["max_connections"]:
+        client_kwargs["limits"] = {**DEFAULT_LIMITS, "max_connections": concurrency}
+        clone.http_client_kwargs = client_kwargs
     clone._client = None  # a fresh client, built on first use from the settings above
     return clone
 
