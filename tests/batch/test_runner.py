@@ -314,3 +314,38 @@ def test_the_runners_copy_of_the_generator(make_generator: Any) -> None:
     own_limits = make_generator(http_client_kwargs={"limits": {"max_connections": 5}})
     assert batch_generator(own_limits, 300).http_client_kwargs == {"limits": {"max_connections": 5}}
     assert batch_generator(original, 16).http_client_kwargs == {"headers": {"x-team": "a"}}
+
+
+async def test_the_unit_of_work_runs_outside_the_runner(fake_server: Any, make_generator: Any) -> None:
+    """What a distributed worker does with the public pieces (the README's "On a cluster")."""
+    from haybale.batch import (
+        Limiter,
+        RequestShape,
+        RowSpec,
+        batch_generator,
+        open_rows,
+        prepare_row,
+        retry_budget,
+        run_row,
+    )
+
+    fake_server.respond_with(Echo(faults={"row 1": ["500"]}))
+    generator = make_generator(max_retries=1)
+    sender, limiter, shape, spec = (
+        batch_generator(generator),
+        Limiter(concurrency=2),
+        RequestShape(generator),
+        RowSpec(),
+    )
+    rows = [prepare_row(raw, spec, shape) for raw in open_rows(prompt_rows(3)).scan()]
+    results = await asyncio.gather(
+        *(run_row(sender, row, limiter, retries=retry_budget(generator)) for row in rows)
+    )
+    await sender.close_async()
+    records = [result.to_record() for result in results]
+    assert [(r["id"], r["text"], r["attempts"]) for r in records] == [
+        ("r0", "echo: row 0", 1),
+        ("r1", "echo: row 1", 2),
+        ("r2", "echo: row 2", 1),
+    ]
+    assert [r["request_hash"] for r in records] == [row.request_hash for row in rows]

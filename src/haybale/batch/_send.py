@@ -121,7 +121,8 @@ def _after_failure(
             return None
         if rate_limited:
             return 0.0  # the shared cool-down is the pause: acquire() waits it out
-        # A bulk job can afford the pause a 5xx asks for, however long (the transport caps it).
+        # A bulk job can afford the pause a 5xx asks for, however long (the transport gives up on
+        # pauses past its timeout).
         return error.retry_after if error.retry_after is not None else backoff_delay(attempt - 1)
     limiter.release(permit, ok=False)
     if final or not isinstance(error, APIConnectionError):

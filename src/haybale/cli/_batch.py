@@ -38,7 +38,33 @@ def add_parser(commands: Any, add_provider_options: Any) -> None:
     limits.add_argument(
         "--tpm", type=positive_int, help="tokens per minute at most (estimated, then corrected)"
     )
-    rows = batch.add_argument_group("rows")
+    _add_row_options(batch.add_argument_group("rows"))
+    batch.add_argument(
+        "--no-retry-failed", action="store_true", help="keep failed rows of an earlier run as they are"
+    )
+    batch.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    batch.add_argument(
+        "--progress-interval",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between progress lines when stderr is not a terminal (default: 10)",
+    )
+    batch.set_defaults(handler="batch")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _add_row_options(rows: Any) -> None:
+    """How rows are read: which fields hold the id, the prompt or the messages, and what to keep."""
     rows.add_argument("--id-field", default="id", help="the field with each row's id (default: id)")
     rows.add_argument("--prompt-field", default="prompt", help="the field with a prompt (default: prompt)")
     rows.add_argument(
@@ -53,18 +79,6 @@ def add_parser(commands: Any, add_provider_options: Any) -> None:
         metavar="FIELD",
         help="input fields to copy to the output",
     )
-    batch.add_argument(
-        "--no-retry-failed", action="store_true", help="keep failed rows of an earlier run as they are"
-    )
-    batch.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    batch.add_argument(
-        "--progress-interval",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="seconds between progress lines when stderr is not a terminal (default: 10)",
-    )
-    batch.set_defaults(handler="batch")
 
 
 def batch(args: argparse.Namespace) -> int:
@@ -106,7 +120,10 @@ async def _run(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, 
     stop = asyncio.Event()
     received: list[int] = []
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # Removing a loop's handler resets the signal to its default; the handlers from before (main's
+    # SIGTERM -> SystemExit, which lets the local model server stop) are put back afterwards.
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
         loop.add_signal_handler(signum, _stop, stop, received, signum)
     try:
         summary = await run_batch_async(
@@ -129,8 +146,9 @@ async def _run(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, 
             keep=args.keep,
         )
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum, handler in previous.items():
             loop.remove_signal_handler(signum)
+            signal.signal(signum, handler)
     return summary, received[0] if received else None
 
 
