@@ -85,6 +85,10 @@ class ChatMessage(DictBacked):
                 )
             raise AttributeError(f"'ChatMessage' object has no attribute {name!r}")
 
+    def __len__(self) -> int:
+        """The number of content parts (as in Haystack; an empty message is falsy)."""
+        return len(self._content)
+
     # ---- properties --------------------------------------------------------------------------
 
     @property
@@ -177,8 +181,8 @@ class ChatMessage(DictBacked):
                 parts.append(TextContent(part))
             elif isinstance(part, TextContent | ImageContent | FileContent):
                 parts.append(part)
-            else:
-                raise ValueError(
+            else:  # a TypeError, as Haystack raises for it
+                raise TypeError(
                     f"A user message part must be a str, TextContent, ImageContent or FileContent; got "
                     f"{type(part).__name__}."
                 )

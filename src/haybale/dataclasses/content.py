@@ -172,8 +172,10 @@ _FIELD_MARKERS: tuple[tuple[str, type[Any]], ...] = (
 
 def deserialize_part(data: Any) -> ChatMessageContentT:
     """The part a ``serialize_part`` dict describes (or a part's bare fields, as pydantic dumps them)."""
-    if not isinstance(data, dict):
-        raise TypeError(f"A serialized content part must be a dict, got {type(data).__name__}: {data!r:.200}")
+    if not isinstance(data, dict):  # a ValueError, as Haystack raises for it
+        raise ValueError(
+            f"A serialized content part must be a dict, got {type(data).__name__}: {data!r:.200}."
+        )
     if "text" in data and isinstance(data["text"], str):
         return TextContent(text=data["text"])
     part: ChatMessageContentT
