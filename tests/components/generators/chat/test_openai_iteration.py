@@ -11,6 +11,9 @@ from fake_server import Reply
 from haybale.dataclasses import StreamingChunk
 from haybale.errors import APIConnectionError
 
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {"id": "s", "model": "m-1", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
