@@ -196,6 +196,25 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` may go away if the same request is sent again later.
+
+    True for connection failures and timeouts, and for answers with status 408, 409, 429 or 5xx
+    (the server's ``x-should-retry: true``/``false`` header overrides the status). False for
+    everything else: a request the server refused, an unusable answer, an error inside a stream.
+    haybale's own retries follow this rule; code that retries on its own (a batch job) can too.
+    """
+    if isinstance(error, APIStatusError):
+        verdict = error.headers.get("x-should-retry")
+        if verdict in ("true", "false"):
+            return verdict == "true"
+        return error.status_code in _TRANSIENT_STATUSES or error.status_code >= 500
+    return isinstance(error, APIConnectionError)
+
+
 def status_error_class(status_code: int) -> type[APIStatusError]:
     """The most specific ``APIStatusError`` subclass for an HTTP status code."""
     if status_code >= 500:
@@ -224,5 +243,6 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "is_transient",
     "status_error_class",
 ]

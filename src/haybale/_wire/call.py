@@ -21,8 +21,8 @@ sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from haybale._wire.request import ChatRequest, build_request, tool_definitions
 from haybale._wire.response import parse_completion
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from haybale.tools import Tool
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _FINISH_WARNINGS = {
     "length": "The reply was cut off because it reached the token limit; raise max_tokens / "
@@ -124,29 +126,40 @@ class ChatClient:
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
         post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
-        try:
-            data, _ = post(url, request.payload, headers)
-        except APIStatusError as error:
-            retry = self.fallback_for(request, error)
-            if retry is None:
-                raise
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+        (data, _), request = self.with_fallback(request, lambda sent: post(url, sent.payload, headers))
+        return self.finish(parse_completion(data, self.endpoint), request)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
         post, url, headers = self.transport.post_json_async, self.endpoint.url, self.endpoint.headers_async
+        (data, _), request = await self.with_fallback_async(
+            request, lambda sent: post(url, sent.payload, headers)
+        )
+        return self.finish(parse_completion(data, self.endpoint), request)
+
+    def with_fallback(self, request: ChatRequest, send: Callable[[ChatRequest], T]) -> tuple[T, ChatRequest]:
+        """``send(request)``, and once more in the older form if the server refuses a newer field.
+
+        Returns what ``send`` returned and the request that got it (see ``fallback_for``).
+        """
         try:
-            data, _ = await post(url, request.payload, headers)
+            return send(request), request
         except APIStatusError as error:
             retry = self.fallback_for(request, error)
             if retry is None:
                 raise
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = await post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+        return send(retry), retry
+
+    async def with_fallback_async(
+        self, request: ChatRequest, send: Callable[[ChatRequest], Awaitable[T]]
+    ) -> tuple[T, ChatRequest]:
+        """The async ``with_fallback``: the same decision (``fallback_for``), awaited I/O."""
+        try:
+            return await send(request), request
+        except APIStatusError as error:
+            retry = self.fallback_for(request, error)
+            if retry is None:
+                raise
+        return await send(retry), retry
 
     def stream(self, request: ChatRequest) -> ChatStream:
         from haybale._wire.chat_stream import ChatStream

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from haybale._wire.sse import DONE, SSEDecoder
 from haybale._wire.stream import StreamAssembler
-from haybale.errors import APIError, APIResponseError, APIStatusError
+from haybale.errors import APIError, APIResponseError
 
 if TYPE_CHECKING:
     from haybale._wire.call import ChatClient
@@ -120,16 +120,14 @@ class ChatStream(_StreamBase):
 
 
 def _open(state: _StreamState, stack: ExitStack) -> LineStream:
-    client, request = state.client, state.request
-    transport, endpoint = client.transport, client.endpoint
-    try:
-        return stack.enter_context(transport.stream_lines(endpoint.url, request.payload, endpoint.headers))
-    except APIStatusError as error:
-        retry = client.fallback_for(request, error)
-        if retry is None:
-            raise
-    state.request = retry
-    return stack.enter_context(transport.stream_lines(endpoint.url, retry.payload, endpoint.headers))
+    transport, endpoint = state.client.transport, state.client.endpoint
+    lines, state.request = state.client.with_fallback(
+        state.request,
+        lambda sent: stack.enter_context(
+            transport.stream_lines(endpoint.url, sent.payload, endpoint.headers)
+        ),
+    )
+    return lines
 
 
 def _generate(state: _StreamState) -> Generator[StreamingChunk, None, None]:
@@ -183,20 +181,14 @@ class AsyncChatStream(_StreamBase):
 
 
 async def _open_async(state: _StreamState, stack: AsyncExitStack) -> AsyncLineStream:
-    client, request = state.client, state.request
-    transport, endpoint = client.transport, client.endpoint
-    try:
-        return await stack.enter_async_context(
-            transport.stream_lines_async(endpoint.url, request.payload, endpoint.headers_async)
-        )
-    except APIStatusError as error:
-        retry = client.fallback_for(request, error)
-        if retry is None:
-            raise
-    state.request = retry
-    return await stack.enter_async_context(
-        transport.stream_lines_async(endpoint.url, retry.payload, endpoint.headers_async)
+    transport, endpoint = state.client.transport, state.client.endpoint
+    lines, state.request = await state.client.with_fallback_async(
+        state.request,
+        lambda sent: stack.enter_async_context(
+            transport.stream_lines_async(endpoint.url, sent.payload, endpoint.headers_async)
+        ),
     )
+    return lines
 
 
 async def _generate_async(state: _StreamState) -> AsyncGenerator[StreamingChunk, None]:

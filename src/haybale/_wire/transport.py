@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 import jiter
 
 from haybale._wire import _http_errors as errs
-from haybale._wire._retry import backoff_delay, status_is_retryable
+from haybale._wire._retry import RetryPolicy
 from haybale._wire.sse import LineSplitter
 from haybale.errors import APIError, APIStatusError
 
@@ -68,12 +68,10 @@ class Transport:
 
         self.provider = provider
         self.timeout = timeout
-        self.max_retries = max_retries
         self.client_kwargs = dict(client_kwargs or {})
         check_keys(self.client_kwargs)
-        # Errors the caller knows to be final whatever their status (e.g. a server reporting a
-        # validation error as 500): raised at once instead of after every retry.
-        self.never_retry = never_retry
+        # A server's pause is honoured while all waiting stays within the call's timeout.
+        self.retry = RetryPolicy(max_retries, budget=timeout, never_retry=never_retry)
         self._settings: ClientSettings | None = None
         self._client: SyncClient | None = None
         # An async client's connections belong to the event loop that opened them, so each loop gets
@@ -88,7 +86,8 @@ class Transport:
     def __repr__(self) -> str:
         # client_kwargs may hold default headers with credentials: never show them.
         return (
-            f"Transport(provider={self.provider!r}, timeout={self.timeout}, max_retries={self.max_retries})"
+            f"Transport(provider={self.provider!r}, timeout={self.timeout}, "
+            f"max_retries={self.retry.max_retries})"
         )
 
     # -- clients ---------------------------------------------------------------------------------------
@@ -173,24 +172,10 @@ class Transport:
         return errs.status_error(status, headers, raw, self.provider)
 
     def _next_delay(self, attempt: int, url: str, error: APIError, waited: float) -> float:
-        """Seconds to wait before the next attempt, or raise ``error`` if there is none.
-
-        ``waited`` is the time this call has already spent waiting between attempts: a pause the
-        server asks for is honoured only while the total stays within the call's budget (``timeout``).
-        """
-        if attempt >= self.max_retries:
-            raise error
-        delay: float | None = None
-        if isinstance(error, APIStatusError):
-            if not status_is_retryable(error.status_code, error.headers) or (
-                self.never_retry is not None and self.never_retry(error)
-            ):
-                raise error
-            delay = error.retry_after
-            if delay is not None and waited + delay > self.timeout:
-                raise error  # the server will not be ready within our budget: say so now
+        """Seconds to wait before the next attempt, or raise ``error`` if the policy says stop."""
+        delay = self.retry.delay(attempt, error, waited)
         if delay is None:
-            delay = backoff_delay(attempt)
+            raise error
         reason = f"HTTP {error.status_code}" if isinstance(error, APIStatusError) else type(error).__name__
         logger.info(
             "haybale: %s request to %s failed (%s); retry %d of %d in %.2f s",
@@ -198,7 +183,7 @@ class Transport:
             errs.host_of(url),
             reason,
             attempt + 1,
-            self.max_retries,
+            self.retry.max_retries,
             delay,
         )
         return delay
@@ -216,8 +201,6 @@ class Transport:
                 response = client.send(url, body, headers())
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
-                if failure.kind == "decoding":
-                    raise error from failure  # a corrupt answer is not a network hiccup: no retry
             else:
                 if response.status < 300:
                     return response
@@ -287,8 +270,6 @@ class Transport:
                 response = await client.send(url, body, await sent if isawaitable(sent) else sent)
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
-                if failure.kind == "decoding":
-                    raise error from failure  # a corrupt answer is not a network hiccup: no retry
             else:
                 if response.status < 300:
                     return response
