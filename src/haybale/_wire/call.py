@@ -24,13 +24,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from haybale._wire.request import ChatRequest, build_request, tool_definitions
-from haybale._wire.response import parse_completion
+from haybale._wire.codec import CHAT_COMPLETIONS
+from haybale._wire.request import ChatRequest, tool_definitions
 from haybale._wire.response_format import validate_reply_text
 from haybale.errors import APIStatusError
 
 if TYPE_CHECKING:
     from haybale._wire.chat_stream import AsyncChatStream, ChatStream
+    from haybale._wire.codec import Codec
     from haybale._wire.endpoint import OpenAIEndpoint
     from haybale._wire.transport import Transport
     from haybale.dataclasses import ChatMessage, ComponentInfo
@@ -68,7 +69,7 @@ def _error_text(error: APIStatusError) -> str:
 
 
 class ChatClient:
-    """One per generator: endpoint + transport + the remembered ``stream_options`` verdict."""
+    """One per generator: protocol (codec) + endpoint + transport + the remembered verdicts."""
 
     def __init__(
         self,
@@ -76,8 +77,11 @@ class ChatClient:
         transport: Transport,
         component_info: ComponentInfo | None,
         rejected: set[str] | None = None,
+        codec: Codec = CHAT_COMPLETIONS,
     ) -> None:
+        self.codec = codec
         self.endpoint = endpoint
+        self.url = endpoint.url_for(codec.path)
         self.transport = transport
         self.component_info = component_info
         # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
@@ -95,7 +99,7 @@ class ChatClient:
         tools_strict: bool,
         stream: bool,
     ) -> ChatRequest:
-        return build_request(
+        return self.codec.build_request(
             model=model,
             messages=messages,
             generation_kwargs=generation_kwargs,
@@ -125,16 +129,16 @@ class ChatClient:
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
+        post, url, headers = self.transport.post_json, self.url, self.endpoint.headers
         (data, _), request = self.with_fallback(request, lambda sent: post(url, sent.payload, headers))
-        return self.finish(parse_completion(data, self.endpoint), request)
+        return self.finish(self.codec.parse_response(data, self.endpoint), request)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json_async, self.endpoint.url, self.endpoint.headers_async
+        post, url, headers = self.transport.post_json_async, self.url, self.endpoint.headers_async
         (data, _), request = await self.with_fallback_async(
             request, lambda sent: post(url, sent.payload, headers)
         )
-        return self.finish(parse_completion(data, self.endpoint), request)
+        return self.finish(self.codec.parse_response(data, self.endpoint), request)
 
     def with_fallback(self, request: ChatRequest, send: Callable[[ChatRequest], T]) -> tuple[T, ChatRequest]:
         """``send(request)``, and once more in the older form if the server refuses a newer field.
