@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import jiter
 
+from haybale._wire._retry import server_delay
 from haybale.errors import (
     APIConnectionError,
     APIResponseError,
@@ -83,15 +84,20 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     if hint:
         message = f"{message} (hint: {hint})"
     return status_error_class(status)(
-        message, status_code=status, body=body, provider=provider, request_id=request_id(headers)
+        message,
+        status_code=status,
+        body=body,
+        headers=headers,
+        retry_after=server_delay(headers),
+        provider=provider,
+        request_id=request_id(headers),
     )
 
 
-def connection_error(url: str, provider: str, reason: BaseException) -> APIConnectionError:
+def connection_error(url: str, provider: str, reason: str) -> APIConnectionError:
     """No connection, or it broke; says where we tried to go and what to check."""
     return APIConnectionError(
-        f"could not talk to {host_of(url)}: {type(reason).__name__}: {reason} "
-        "(is the server running, and is api_base_url right?)",
+        f"could not talk to {host_of(url)}: {reason} (is the server running, and is api_base_url right?)",
         provider=provider,
     )
 
@@ -111,6 +117,18 @@ def response_error(raw: bytes, headers: Mapping[str, str], provider: str) -> API
     return APIResponseError(
         f"the server answered 2xx but the body is not valid JSON: {text[:200]!r}",
         body=text,
+        provider=provider,
+        request_id=request_id(headers),
+    )
+
+
+def decoding_error(
+    status: int | None, headers: Mapping[str, str], reason: str, provider: str
+) -> APIResponseError:
+    """A body that could not be decoded (a corrupt gzip stream, say): the server's fault, not ours."""
+    return APIResponseError(
+        f"the server's answer (HTTP {status}) could not be decoded: {reason}",
+        status_code=status,
         provider=provider,
         request_id=request_id(headers),
     )
