@@ -27,6 +27,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -51,6 +52,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    target_host: str = ""  # the host named in an absolute-form request line: a request sent to a proxy
     received_at: float = 0.0
     in_flight: int = 0
 
@@ -160,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(parts.query)),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            target_host=parts.netloc,
             received_at=time.monotonic(),
         )
         owner.record(request)
@@ -235,7 +238,8 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """A real HTTP/1.1 server in a background thread, answering from a script (see module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context  # serve HTTPS with this context
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
         self.connections = 0
@@ -255,10 +259,13 @@ class FakeServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-server", daemon=True)
         self._thread.start()

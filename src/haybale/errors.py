@@ -7,7 +7,8 @@ The tree::
     │   └── BatchInputError                     a batch's input or output is unusable: no file, duplicate ids
     ├── SerializationError (also ValueError)    a value that refuses to be written, e.g. a token Secret
     ├── DeserializationError (also ValueError)  a dict that cannot be read back
-    │   └── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   ├── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   └── DeserializationTypeError            a value of the wrong type in it (also TypeError)
     ├── SchemaGenerationError (also ValueError) no JSON schema can be built for a tool's function
     ├── ToolInvocationError                     a tool's function raised
     └── APIError                                talking to the provider failed
@@ -62,6 +63,13 @@ class DeserializationError(HaybaleError, ValueError):
 
 class UnsafeImportError(DeserializationError):
     """A serialized dict names a module outside haybale and the deserialization allowlist."""
+
+
+class DeserializationTypeError(DeserializationError, TypeError):
+    """A serialized dict holds a value of the wrong type (a str where a list of tools belongs).
+
+    Also a ``TypeError``, which is what Haystack raises for the same dicts.
+    """
 
 
 class SchemaGenerationError(HaybaleError, ValueError):
@@ -202,6 +210,25 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` may go away if the same request is sent again later.
+
+    True for connection failures and timeouts, and for answers with status 408, 409, 429 or 5xx
+    (the server's ``x-should-retry: true``/``false`` header overrides the status). False for
+    everything else: a request the server refused, an unusable answer, an error inside a stream.
+    haybale's own retries follow this rule; code that retries on its own (a batch job) can too.
+    """
+    if isinstance(error, APIStatusError):
+        verdict = error.headers.get("x-should-retry")
+        if verdict in ("true", "false"):
+            return verdict == "true"
+        return error.status_code in _TRANSIENT_STATUSES or error.status_code >= 500
+    return isinstance(error, APIConnectionError)
+
+
 def status_error_class(status_code: int) -> type[APIStatusError]:
     """The most specific ``APIStatusError`` subclass for an HTTP status code."""
     if status_code >= 500:
@@ -221,6 +248,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",
+    "DeserializationTypeError",
     "HaybaleError",
     "InternalServerError",
     "NotFoundError",
@@ -231,5 +259,6 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "is_transient",
     "status_error_class",
 ]

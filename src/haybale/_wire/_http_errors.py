@@ -94,11 +94,10 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     )
 
 
-def connection_error(url: str, provider: str, reason: BaseException) -> APIConnectionError:
+def connection_error(url: str, provider: str, reason: str) -> APIConnectionError:
     """No connection, or it broke; says where we tried to go and what to check."""
     return APIConnectionError(
-        f"could not talk to {host_of(url)}: {type(reason).__name__}: {reason} "
-        "(is the server running, and is api_base_url right?)",
+        f"could not talk to {host_of(url)}: {reason} (is the server running, and is api_base_url right?)",
         provider=provider,
     )
 
@@ -124,11 +123,11 @@ def response_error(raw: bytes, headers: Mapping[str, str], provider: str) -> API
 
 
 def decoding_error(
-    status: int | None, headers: Mapping[str, str], reason: BaseException, provider: str
+    status: int | None, headers: Mapping[str, str], reason: str, provider: str
 ) -> APIResponseError:
     """A body that could not be decoded (a corrupt gzip stream, say): the server's fault, not ours."""
     return APIResponseError(
-        f"the server's answer (HTTP {status}) could not be decoded: {type(reason).__name__}: {reason}",
+        f"the server's answer (HTTP {status}) could not be decoded: {reason}",
         status_code=status,
         provider=provider,
         request_id=request_id(headers),

@@ -87,11 +87,15 @@ def check_init(
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     if max_retries is not None and not (isinstance(max_retries, int) and max_retries >= 0):
         raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}.")
-    if http_client_kwargs is not None and not isinstance(http_client_kwargs, dict):
-        raise TypeError(
-            "http_client_kwargs must be a dict of httpx2.Client arguments, "
-            f"got {type(http_client_kwargs).__name__}."
-        )
+    if http_client_kwargs is not None:
+        if not isinstance(http_client_kwargs, dict):
+            raise TypeError(
+                "http_client_kwargs must be a dict of httpx2.Client arguments, "
+                f"got {type(http_client_kwargs).__name__}."
+            )
+        from haybale._wire.backends import check_keys
+
+        check_keys(http_client_kwargs)
 
 
 def env_number(name: str, value: float | None, default: float, kind: type[float] | type[int]) -> Any:
