@@ -129,30 +129,18 @@ class ChatClient:
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
-<<<<<<< HEAD
-        post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
-        try:
-            data, answer_headers = post(url, request.payload, headers)
-        except APIStatusError as error:
-            retry = self.fallback_for(request, error)
-            if retry is None:
-                raise
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request, answer_headers)
-        data, answer_headers = post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry, answer_headers)
-=======
         post, url, headers = self.transport.post_json, self.url, self.endpoint.headers
-        (data, _), request = self.with_fallback(request, lambda sent: post(url, sent.payload, headers))
-        return self.finish(self.codec.parse_response(data, self.endpoint), request)
->>>>>>> main
+        (data, answer_headers), request = self.with_fallback(
+            request, lambda sent: post(url, sent.payload, headers)
+        )
+        return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
         post, url, headers = self.transport.post_json_async, self.url, self.endpoint.headers_async
-        (data, _), request = await self.with_fallback_async(
+        (data, answer_headers), request = await self.with_fallback_async(
             request, lambda sent: post(url, sent.payload, headers)
         )
-        return self.finish(self.codec.parse_response(data, self.endpoint), request)
+        return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
 
     def with_fallback(self, request: ChatRequest, send: Callable[[ChatRequest], T]) -> tuple[T, ChatRequest]:
         """``send(request)``, and once more in the older form if the server refuses a newer field.
@@ -160,21 +148,11 @@ class ChatClient:
         Returns what ``send`` returned and the request that got it (see ``fallback_for``).
         """
         try:
-<<<<<<< HEAD
-            data, answer_headers = await post(url, request.payload, headers)
-=======
             return send(request), request
->>>>>>> main
         except APIStatusError as error:
             retry = self.fallback_for(request, error)
             if retry is None:
                 raise
-<<<<<<< HEAD
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request, answer_headers)
-        data, answer_headers = await post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry, answer_headers)
-=======
         return send(retry), retry
 
     async def with_fallback_async(
@@ -188,7 +166,6 @@ class ChatClient:
             if retry is None:
                 raise
         return await send(retry), retry
->>>>>>> main
 
     def stream(self, request: ChatRequest) -> ChatStream:
         from haybale._wire.chat_stream import ChatStream
