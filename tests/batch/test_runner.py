@@ -252,7 +252,8 @@ async def test_stopping_keeps_finished_rows_and_cancels_the_rest(
     lines = read_output(output)
     assert len(lines) == summary.succeeded < 200
     assert len({line["id"] for line in lines}) == len(lines)
-    assert fake_server.wait_for_disconnects(1)  # the requests in flight were abandoned, not awaited
+    # The requests in flight were abandoned, not awaited: the server got them, their rows have no line.
+    assert len(set(prompts(fake_server.requests))) > len(lines)
     finished = {line["id"] for line in lines}
 
     summary = await run_batch_async(make_generator(), prompt_rows(200), output, concurrency=16)

@@ -183,7 +183,8 @@ def test_ctrl_c_and_sigterm_keep_every_finished_row(
     lines = read_output(output)  # complete: no torn line after a graceful stop
     assert f"{len(lines)} succeeded, 0 failed" in summary
     assert len({line["id"] for line in lines}) == len(lines) < 200
-    assert fake_server.wait_for_disconnects(1)  # the requests in flight were cancelled
+    # The requests in flight were abandoned, not awaited: the server got them, their rows have no line.
+    assert len(set(prompts(fake_server.requests))) > len(lines)
     finished = {line["id"] for line in lines}
 
     result = run_cli(*args, env=openai_env)

@@ -18,13 +18,13 @@ import copy
 import time
 from typing import Any
 
-from haybale._wire._retry import backoff_delay, status_is_retryable
+from haybale._wire._retry import backoff_delay
 from haybale._wire.call import names_refused_field
 from haybale._wire.rate_limits import parse_rate_limits
 from haybale.batch._limiter import Limiter, Permit
 from haybale.batch._results import BatchResult, RowError
 from haybale.batch._rows import RowRequest
-from haybale.errors import APIConnectionError, APIStatusError
+from haybale.errors import APIStatusError, is_transient
 
 _NO_REPLY = RowError("APIResponseError", "the server answered without any reply (empty 'choices')")
 
@@ -39,7 +39,7 @@ def batch_generator(generator: Any, concurrency: int = 0) -> Any:
     (close them with ``close_async()``); the caller's generator is left untouched. Objects that are
     not haybale generators are used as they are.
     """
-    from haybale._wire.transport import DEFAULT_LIMITS
+    from haybale._wire.backends._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE
     from haybale.components.generators.chat import OpenAIChatGenerator
 
     if not isinstance(generator, OpenAIChatGenerator):
@@ -48,8 +48,11 @@ def batch_generator(generator: Any, concurrency: int = 0) -> Any:
     clone.max_retries = 0
     clone.streaming_callback = None
     client_kwargs = dict(generator.http_client_kwargs or {})
-    if "limits" not in client_kwargs and concurrency > DEFAULT_LIMITS["max_connections"]:
-        client_kwargs["limits"] = {**DEFAULT_LIMITS, "max_connections": concurrency}
+    if "limits" not in client_kwargs and concurrency > DEFAULT_MAX_CONNECTIONS:
+        client_kwargs["limits"] = {
+            "max_connections": concurrency,
+            "max_keepalive_connections": DEFAULT_MAX_KEEPALIVE,
+        }
         clone.http_client_kwargs = client_kwargs
     clone._client = None  # a fresh client, built on first use from the settings above
     return clone
@@ -62,7 +65,8 @@ def retry_budget(generator: Any) -> int:
     if not isinstance(generator, OpenAIChatGenerator):
         return 0
     # _make_transport is the generators' hook for retry settings (env variables included).
-    return generator._make_transport("openai").max_retries
+    max_retries: int = generator._make_transport("openai").retry.max_retries
+    return max_retries
 
 
 async def run_row(
@@ -106,28 +110,29 @@ def _after_failure(
     limiter: Limiter, permit: Permit, error: Exception, *, attempt: int, retries: int
 ) -> float | None:
     """Tell the limiter about failed attempt number ``attempt`` (1-based); return the pause before
-    the next one, or None to give up."""
-    final = attempt > retries
+    the next one, or None to give up. What is worth retrying is the transport's rule
+    (``errors.is_transient``), minus refusals of a field the client already fell back from."""
+    retry_after: float | None = None
     if isinstance(error, APIStatusError):
-        rate_limited = error.status_code == 429
+        retry_after = error.retry_after
         limiter.release(
             permit,
             ok=False,
-            rate_limited=rate_limited,
-            retry_after=error.retry_after,
+            rate_limited=error.status_code == 429,
+            retry_after=retry_after,
             rate_limit=parse_rate_limits(error.headers),
         )
-        if final or names_refused_field(error) or not status_is_retryable(error.status_code, error.headers):
-            return None
-        if rate_limited:
+        if error.status_code == 429 and is_transient(error) and attempt <= retries:
             return 0.0  # the shared cool-down is the pause: acquire() waits it out
-        # A bulk job can afford the pause a 5xx asks for, however long (the transport gives up on
-        # pauses past its timeout).
-        return error.retry_after if error.retry_after is not None else backoff_delay(attempt - 1)
-    limiter.release(permit, ok=False)
-    if final or not isinstance(error, APIConnectionError):
-        return None  # timeouts and broken connections are transient; anything else is final
-    return backoff_delay(attempt - 1)
+        if names_refused_field(error):
+            return None
+    else:
+        limiter.release(permit, ok=False)
+    if attempt > retries or not is_transient(error):
+        return None
+    # A bulk job can afford the pause a server asks for, however long (the transport gives up on
+    # pauses past its timeout).
+    return retry_after if retry_after is not None else backoff_delay(attempt - 1)
 
 
 def _result(

@@ -178,4 +178,10 @@ class AsyncClient:
             raise _failure(exc) from exc
 
     async def aclose(self) -> None:
+        import asyncio  # only async code gets here: the module itself must not pull asyncio in
+
         await self._client.close()
+        # Tokio tears the pool's connections down in the background; a process that exits right
+        # after (a batch command) would otherwise abort now and then in interpreter shutdown
+        # ("PyGILState_Release: thread state must be current"). A few ms settle it.
+        await asyncio.sleep(0.02)
