@@ -88,8 +88,8 @@ class Echo:
     def _pick(self, prompt: str) -> str:
         with self._lock:
             plan = self.faults.get(prompt)
-            if plan:
-                return plan.pop(0)
+            if plan is not None:  # a scripted prompt: its plan, then normal answers (no random faults)
+                return plan.pop(0) if plan else "ok"
             draw = self._random.random()
         for kind, rate in self.rates.items():
             if draw < rate:

@@ -93,8 +93,14 @@ def test_a_429_sets_a_shared_cool_down_and_halves_concurrency_once() -> None:
 def test_concurrency_grows_back_by_one_per_window_of_successes() -> None:
     clock = Clock()
     limiter = Limiter(concurrency=8, clock=clock)
+    before = [Permit(clock.now, 0) for _ in range(7)]
+    clock.now += 1
     limiter.in_flight = 1
     limiter.release(Permit(clock.now, 0), ok=False, rate_limited=True, retry_after=0)
+    assert limiter.limit == 4
+    for permit in before:  # successes of attempts sent before the 429 say nothing about the new level
+        limiter.in_flight = 1
+        limiter.release(permit, ok=True)
     assert limiter.limit == 4
     seen = []
     for _ in range(4 + 5 + 6 + 7 + 20):

@@ -5,7 +5,8 @@ Every attempt of every row asks for a ``Permit`` (``acquire``) and hands it back
 
 - **Concurrency** (AIMD): at most ``limit`` attempts in flight. A 429 halves ``limit`` (once per
   congestion event: a 429 from an attempt that started before the last halving does not halve
-  again); each run of ``limit`` successes adds one back, up to the configured concurrency.
+  again); each run of ``limit`` successes of attempts started since adds one back, up to the
+  configured concurrency.
 - **Pacing** (``rpm``/``tpm``): starts are spread evenly, one request every 60/rpm seconds, and a
   request estimated at ``n`` tokens holds the next start back by n * 60/tpm seconds. So no 60-second
   window ever sees more than rpm starts (or tpm tokens, estimates corrected by the reported usage)
@@ -180,7 +181,8 @@ class Limiter:
             self._correct_tokens(permit, used)
         if rate_limited:
             self._on_rate_limited(permit, retry_after, now)
-        elif ok:
+        elif ok and permit.started_at >= self._halved_at:
+            # Only attempts started at the reduced level say whether the server copes with it.
             self._on_success()
 
     def observe(self, rate_limit: Mapping[str, float], now: float) -> None:
