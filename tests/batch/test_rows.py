@@ -62,6 +62,13 @@ def test_jsonl_rows_with_ids_prompts_and_messages(tmp_path: Path) -> None:
     assert all(row.error is None and len(row.request_hash) == 64 for row in (a, seven, third))
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_row(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "bom", "prompt": "Hi"}\n')
+    (row,) = prepared(path)
+    assert (row.id, row.error) == ("bom", None)
+
+
 def test_blank_lines_are_not_rows_and_bad_lines_are_row_errors(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "in.jsonl", [{"prompt": "one"}, "", "{not json", "[1, 2]", {"text": "no prompt"}]

@@ -9,17 +9,15 @@ for that. A line that is not a JSON object is not fatal: it comes out as a ``Raw
 
 from __future__ import annotations
 
-import csv
-import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import jiter
 
 from haybale.errors import BatchInputError
 
@@ -56,6 +54,8 @@ class _Jsonl(RowSource):
         position = 0
         with self._open() as lines:
             for number, line in enumerate(lines, 1):
+                if number == 1:
+                    line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM some editors write
                 if not line.strip():
                     continue  # blank lines (a trailing newline, spacing) are not rows
                 yield _json_row(position, number, line)
@@ -64,7 +64,7 @@ class _Jsonl(RowSource):
 
 def _json_row(position: int, number: int, line: bytes) -> RawRow:
     try:
-        data = json.loads(line)
+        data = jiter.from_json(line)
     except ValueError as error:
         return RawRow(position, None, f"line {number} is not valid JSON ({error})")
     if not isinstance(data, dict):
@@ -76,6 +76,9 @@ class _Stdin(_Jsonl):
     """Standard input, spooled to a temporary file so it can be read twice."""
 
     def __init__(self) -> None:
+        import shutil
+        import tempfile
+
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         shutil.copyfileobj(sys.stdin.buffer, self._spool)
         super().__init__(self._reopen, "standard input")
@@ -94,6 +97,8 @@ class _Csv(RowSource):
         self.description = str(path)
 
     def scan(self) -> Iterator[RawRow]:
+        import csv
+
         with self._path.open(newline="", encoding="utf-8-sig") as file:
             for position, row in enumerate(csv.DictReader(file)):
                 yield RawRow(position, row)

@@ -55,21 +55,29 @@ class RequestShape:
         tools = check_tools(getattr(generator, "tools", None))
         strict = bool(getattr(generator, "tools_strict", False))
         self._tools = tool_definitions(tools, strict) if tools else []
+        # Most rows bring no kwargs of their own: their part of the hashed text is the same for all.
+        self._common = (self._head(self.generation_kwargs), _output_cap(self.generation_kwargs))
 
     def facts(self, messages: list[ChatMessage], row_kwargs: Mapping[str, Any] | None) -> RequestFacts:
-        kwargs = {**self.generation_kwargs, **row_kwargs} if row_kwargs else self.generation_kwargs
+        if row_kwargs:
+            kwargs = {**self.generation_kwargs, **row_kwargs}
+            head, cap = self._head(kwargs), _output_cap(kwargs)
+        else:
+            head, cap = self._common
         wire_messages = _encode(messages_to_wire(messages))
+        digest = hashlib.sha256((head + wire_messages + "}").encode()).hexdigest()
+        return RequestFacts(digest, len(wire_messages) // _CHARS_PER_TOKEN + 1, cap)
+
+    def _head(self, kwargs: Mapping[str, Any]) -> str:
+        """The hashed text up to the messages, which are encoded once and spliced in after it (they
+        are most of the bytes, and their length is the token estimate)."""
         described = {
             "scheme": HASH_SCHEME,
             "model": self.model,
             "tools": self._tools,
             "generation_kwargs": _wire_kwargs(kwargs),
         }
-        # The messages are encoded once and spliced in: they are most of the bytes, and their length
-        # is the token estimate.
-        blob = _encode(described)[:-1] + ',"messages":' + wire_messages + "}"
-        digest = hashlib.sha256(blob.encode()).hexdigest()
-        return RequestFacts(digest, len(wire_messages) // _CHARS_PER_TOKEN + 1, _output_cap(kwargs))
+        return _encode(described)[:-1] + ',"messages":'
 
 
 def _wire_kwargs(kwargs: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from haybale.batch._input import RawRow
 from haybale.batch._messages import messages_from_value
 from haybale.batch._results import RowError, RowId
+from haybale.dataclasses import ChatMessage
 from haybale.errors import BatchInputError
 
 if TYPE_CHECKING:
     from haybale.batch._request import RequestShape
-    from haybale.dataclasses import ChatMessage
 
 KWARGS_FIELD = "generation_kwargs"
 _SHOWN_DUPLICATES = 5
@@ -107,7 +107,7 @@ def prepare_row(raw: RawRow, spec: RowSpec, shape: RequestShape) -> RowRequest:
     data = raw.data
     if data is None:
         return _unreadable(raw, key, raw.problem or "unreadable row", {})
-    kept = {name: data.get(name) for name in spec.keep}
+    kept = {name: data.get(name) for name in spec.keep} if spec.keep else {}
     try:
         messages = _messages(data, spec)
         kwargs = _row_kwargs(data.get(KWARGS_FIELD))
@@ -135,8 +135,6 @@ def _unreadable(raw: RawRow, key: RowId, problem: str, kept: dict[str, Any]) -> 
 
 
 def _messages(data: Mapping[str, Any], spec: RowSpec) -> list[ChatMessage]:
-    from haybale.dataclasses import ChatMessage
-
     if spec.template is not None:
         messages = [ChatMessage.from_user(_fill(spec.template, data))]
     elif _present(data.get(spec.messages_field)):

@@ -101,8 +101,18 @@ async def iter_batch(
         _, skip = _plan(source, settings.spec, shape, None, retry_failed=True)
         requests = _requests(source, settings.spec, shape, skip)
         async with _sending(generator, settings) as (sender, retries):
-            async for result in _send_all(sender, requests, settings.limiter, retries, None):
-                yield result
+            queue: asyncio.Queue[BatchResult | None] = asyncio.Queue()
+            run = _run_workers(sender, requests, settings.limiter, retries, None, queue.put_nowait)
+            task = asyncio.create_task(run)
+            task.add_done_callback(lambda _: queue.put_nowait(None))
+            try:
+                while (result := await queue.get()) is not None:
+                    yield result
+                await task  # raises what stopped the workers, if anything did
+            finally:
+                if not task.done():  # the caller stopped iterating early
+                    task.cancel()
+                    await asyncio.wait([task])
     finally:
         source.close()
 
@@ -167,14 +177,17 @@ async def _run_into(
     counts = BatchProgress(total, limiter=settings.limiter, skipped=len(skip))
     reporter = choose_reporter(counts) if progress is True else progress(counts) if progress else None
     ticker = asyncio.create_task(_tick(reporter, counts)) if reporter is not None else None
+
+    def finished(result: BatchResult) -> None:
+        store.append(result.to_record())
+        counts.add(result)
+        if reporter is not None:
+            reporter.update(counts)
+
     try:
         async with _sending(generator, settings) as (sender, retries):
             requests = _requests(source, settings.spec, shape, skip)
-            async for result in _send_all(sender, requests, settings.limiter, retries, stop):
-                store.append(result.to_record())
-                counts.add(result)
-                if reporter is not None:
-                    reporter.update(counts)
+            await _run_workers(sender, requests, settings.limiter, retries, stop, finished)
     finally:
         if ticker is not None:
             ticker.cancel()
@@ -220,43 +233,35 @@ async def _sending(generator: Any, settings: _Settings) -> AsyncIterator[tuple[A
             await sender.close_async()
 
 
-async def _send_all(
+async def _run_workers(
     generator: Any,
     requests: Generator[RowRequest, None, None],
     limiter: Limiter,
     retries: int,
     stop: asyncio.Event | None,
-) -> AsyncIterator[BatchResult]:
-    """Run ``requests`` on ``limiter.max_concurrency`` workers; yield results as they complete."""
-    queue: asyncio.Queue[BatchResult | None] = asyncio.Queue()
-    failures: list[Exception] = []
+    finished: Callable[[BatchResult], None],
+) -> None:
+    """Run ``requests`` on ``limiter.max_concurrency`` workers; each hands its results to
+    ``finished`` as they complete (in the worker itself: no queue in between)."""
 
     async def worker() -> None:
-        try:
-            for row in requests:  # one shared iterator: each row goes to exactly one worker
-                queue.put_nowait(await run_row(generator, row, limiter, retries=retries))
-        except Exception as error:  # a bug, not a failed request (run_row keeps those as results)
-            failures.append(error)
-        finally:
-            queue.put_nowait(None)
+        for row in requests:  # one shared iterator: each row goes to exactly one worker
+            finished(await run_row(generator, row, limiter, retries=retries))
 
     workers = [asyncio.create_task(worker()) for _ in range(limiter.max_concurrency)]
     watcher = asyncio.create_task(_cancel_when_set(stop, workers)) if stop is not None else None
     try:
-        running = len(workers)
-        while running:
-            item = await queue.get()
-            if item is not None:
-                yield item
-                continue
-            running -= 1
-            if failures:
-                raise failures[0]
+        # A worker that raises has met a bug (run_row keeps failed requests as results) or could not
+        # write its result: the run stops with that error rather than hide it.
+        await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
     finally:
         for task in [*workers, *([watcher] if watcher is not None else [])]:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         requests.close()  # closes the input file the second pass holds open
+    for task in workers:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 async def _cancel_when_set(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 PROVIDERS = ("openai", "azure", "openrouter", "local")
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="haybale", description="Chat with OpenAI, Azure OpenAI, OpenRouter or a local model."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show haybale's version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     chat = commands.add_parser("chat", help="send a prompt (or chat interactively) and stream the reply")
@@ -93,6 +93,18 @@ def _add_provider_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", help="base URL of an OpenAI-compatible server (default: $OPENAI_BASE_URL)"
     )
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for: reading the installed metadata costs every other
+    command tens of milliseconds of start-up."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
+        print(f"{parser.prog} {_version()}")
+        parser.exit(0)
 
 
 def _version() -> str:
