@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,15 @@ def test_parquet_string_ids_and_mixed_kept_values(tmp_path: Path) -> None:
     rows = pq.read_table(path).to_pylist()
     assert [row["id"] for row in rows] == ["a", "b"]
     assert [row["extra"] for row in rows] == ["1", '{"nested": true}']  # no common type: JSON text
+
+
+async def test_in_an_event_loop_lines_reach_the_file_at_the_end_of_the_turn(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    store = ResultStore(path).open()
+    store.append(record("a"))
+    store.append(record("b"))
+    await asyncio.sleep(0)  # the loop's turn ends: both lines go out together
+    assert [r["id"] for r in lines(path)] == ["a", "b"]
+    store.append(record("c"))
+    store.close()  # closing writes what is still pending
+    assert [r["id"] for r in lines(path)] == ["a", "b", "c"]

@@ -1,5 +1,6 @@
-"""The output of a run: a JSONL journal, appended and flushed as rows finish, so a crash loses at
-most the rows in flight.
+"""The output of a run: a JSONL journal, appended and handed to the OS as rows finish, so a crash
+loses at most the rows in flight. (Inside an event loop, the lines of rows that finish in the same
+turn of the loop go out in one write at the end of that turn: one system call for many rows.)
 
 Opening it reads what an earlier run left (``previous``: each id's success and request hash) and
 repairs it first: a torn last line (the process was killed mid-write) is dropped, and where an id
@@ -14,6 +15,7 @@ file and removes the journal; opening reads the Parquet file back when there is 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -53,6 +55,8 @@ class ResultStore:
         self.previous: dict[RowId, Previous] = {}
         self._file: IO[bytes] | None = None
         self._open = False
+        self._pending: list[bytes] = []
+        self._write_scheduled = False
         self._rewritten_ids: set[RowId] = set()
         self._needs_tidy = False
 
@@ -86,22 +90,39 @@ class ResultStore:
         return previous.ok or not retry_failed
 
     def append(self, record: dict[str, Any]) -> None:
-        """Write one row's line and hand it to the OS at once."""
-        if self._file is None:
-            if not self._open:
-                raise RuntimeError("the result store is not open: call open() first")
-            # Unbuffered: each line is one write() straight to the OS, so a crash of this process
-            # loses no finished row.
-            self._file = self.journal.open("ab", buffering=0)
-        self._file.write(_encode(record).encode() + b"\n")
+        """Add one row's line; it reaches the OS at once, or at the end of the event loop's turn."""
+        if not self._open:
+            raise RuntimeError("the result store is not open: call open() first")
+        self._pending.append(_encode(record).encode() + b"\n")
         if record["id"] in self.previous:
             self._needs_tidy = True  # the file now has two lines for this id
+        if self._write_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write_pending()
+        else:
+            loop.call_soon(self._write_pending)
+            self._write_scheduled = True
+
+    def _write_pending(self) -> None:
+        self._write_scheduled = False
+        if not self._pending:
+            return
+        if self._file is None:
+            # Unbuffered: each write goes straight to the OS (a crash of this process loses nothing
+            # written), and the file appears only once there is a line to put in it.
+            self._file = self.journal.open("ab", buffering=0)
+        lines, self._pending = b"".join(self._pending), []
+        self._file.write(lines)
 
     def close(self) -> None:
         """Leave one line per id (and write the Parquet file); safe to call twice."""
-        file, self._file = self._file, None
         if not self._open:
             return
+        self._write_pending()
+        file, self._file = self._file, None
         self._open = False
         if file is not None:
             file.close()
