@@ -267,3 +267,20 @@ def test_bad_sources_are_refused(tmp_path: Path) -> None:
         open_rows(tmp_path / "missing.jsonl")
     with pytest.raises(TypeError, match="iterable of row dicts"):
         open_rows({"id": 1})  # type: ignore[arg-type]
+
+
+def test_a_small_file_is_parsed_once_and_a_large_one_read_again(tmp_path: Path) -> None:
+    from haybale.batch._input import remembered
+
+    path = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "prompt": "p"} for i in range(3)])
+    small = remembered(open_rows(path))
+    first = list(small.scan())
+    path.write_text("")  # a second scan that read the file again would now find nothing
+    assert [raw.data for raw in small.scan()] == [raw.data for raw in first]
+    small.close()
+
+    write_jsonl(path, [{"id": 1, "prompt": "p"}])
+    large = remembered(open_rows(path), max_bytes=5)
+    assert len(list(large.scan())) == 1
+    path.write_text("")
+    assert list(large.scan()) == []

@@ -34,9 +34,13 @@ class RawRow:
 
 
 class RowSource:
-    """Rows that can be scanned repeatedly; ``close()`` frees what the source holds (a spooled stdin)."""
+    """Rows that can be scanned repeatedly; ``close()`` frees what the source holds (a spooled stdin).
+
+    ``size`` is the input's size in bytes when known (files), for ``remembered``.
+    """
 
     description = "rows"
+    size: int | None = None
 
     def scan(self) -> Iterator[RawRow]:
         raise NotImplementedError
@@ -46,9 +50,12 @@ class RowSource:
 
 
 class _Jsonl(RowSource):
-    def __init__(self, opener: Callable[[], AbstractContextManager[IO[bytes]]], description: str) -> None:
+    def __init__(
+        self, opener: Callable[[], AbstractContextManager[IO[bytes]]], description: str, size: int | None
+    ) -> None:
         self._open = opener
         self.description = description
+        self.size = size
 
     def scan(self) -> Iterator[RawRow]:
         position = 0
@@ -81,7 +88,7 @@ class _Stdin(_Jsonl):
 
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         shutil.copyfileobj(sys.stdin.buffer, self._spool)
-        super().__init__(self._reopen, "standard input")
+        super().__init__(self._reopen, "standard input", self._spool.tell())
 
     def _reopen(self) -> AbstractContextManager[IO[bytes]]:
         self._spool.seek(0)
@@ -95,6 +102,7 @@ class _Csv(RowSource):
     def __init__(self, path: Path) -> None:
         self._path = path
         self.description = str(path)
+        self.size = path.stat().st_size
 
     def scan(self) -> Iterator[RawRow]:
         import csv
@@ -108,6 +116,7 @@ class _Parquet(RowSource):
     def __init__(self, path: Path) -> None:
         self._path = path
         self.description = str(path)
+        self.size = path.stat().st_size
 
     def scan(self) -> Iterator[RawRow]:
         parquet = import_pyarrow_parquet("Parquet input")
@@ -130,6 +139,42 @@ class _InMemory(RowSource):
                 yield RawRow(position, row)
             else:
                 yield RawRow(position, None, f"row {position} is a {type(row).__name__}, not a mapping")
+
+
+class _Remembered(RowSource):
+    """A small source read once: the first complete scan is kept and replayed by the later ones."""
+
+    def __init__(self, source: RowSource) -> None:
+        self._source = source
+        self.description = source.description
+        self.size = source.size
+        self._rows: list[RawRow] | None = None
+
+    def scan(self) -> Iterator[RawRow]:
+        if self._rows is not None:
+            yield from self._rows
+            return
+        rows = []
+        for raw in self._source.scan():
+            rows.append(raw)
+            yield raw
+        self._rows = rows
+
+    def close(self) -> None:
+        self._rows = None
+        self._source.close()
+
+
+# Inputs up to this size are parsed once and kept (a few times their size in memory); larger ones
+# are read again for the second pass instead of being held.
+REMEMBER_BYTES = 16 << 20
+
+
+def remembered(source: RowSource, max_bytes: int = REMEMBER_BYTES) -> RowSource:
+    """``source``, read only once when it is a file of at most ``max_bytes``."""
+    if source.size is None or source.size > max_bytes:
+        return source
+    return _Remembered(source)
 
 
 def import_pyarrow_parquet(what: str) -> Any:
@@ -156,7 +201,7 @@ def open_rows(rows: Rows) -> RowSource:
             return _Csv(path)
         if suffix == ".parquet":
             return _Parquet(path)
-        return _Jsonl(lambda: path.open("rb"), str(path))
+        return _Jsonl(lambda: path.open("rb"), str(path), path.stat().st_size)
     if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
         raise TypeError(
             f"rows must be a path, '-' for stdin, or an iterable of row dicts, got {type(rows).__name__}"

@@ -4,7 +4,8 @@
 A run reads its input twice: a first pass checks the ids (duplicates stop the run before anything is
 sent), counts the rows, and finds the rows an earlier run already finished (only rows whose id is in
 the output are prepared for that); the second pass prepares and sends the rest, one row at a time as
-workers free up. ``concurrency`` workers share one ``Limiter``; each runs ``run_row`` (see ``_send``).
+workers free up (an input file of up to 16 MB is parsed once and replayed for the second pass).
+``concurrency`` workers share one ``Limiter``; each runs ``run_row`` (see ``_send``).
 
 Stopping: when ``stop`` (an ``asyncio.Event``) is set, no new row starts, the requests in flight are
 cancelled, the rows that finished are already written, and the summary says ``interrupted``. The
@@ -21,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
-from haybale.batch._input import Rows, RowSource, open_rows
+from haybale.batch._input import Rows, RowSource, open_rows, remembered
 from haybale.batch._limiter import Limiter
 from haybale.batch._progress import BatchProgress, ProgressReporter, choose_reporter
 from haybale.batch._request import RequestShape
@@ -95,7 +96,7 @@ async def iter_batch(
     ``rows`` a path (JSONL, ``.csv``, ``.parquet``; ``"-"`` for stdin) or an iterable of row dicts.
     """
     settings = _settings(options)
-    source = open_rows(rows)
+    source = remembered(open_rows(rows))
     try:
         shape = RequestShape(generator)
         _, skip = _plan(source, settings.spec, shape, None, retry_failed=True)
@@ -129,7 +130,7 @@ async def run_batch_async(
 ) -> BatchSummary:
     """Send every row not already done in ``output`` and append its result there; see ``run_batch``."""
     settings = _settings(options)
-    source = open_rows(rows)
+    source = remembered(open_rows(rows))
     try:
         if isinstance(rows, str | os.PathLike) and _same_file(rows, output):
             raise BatchInputError("the output file is the input file: choose another output with -o")

@@ -5,10 +5,11 @@ fallbacks for refused fields, reply parsing, error classes) apply unchanged. Onl
 happen moves: the runner sends with a copy of the generator whose transport does not retry
 (``batch_generator``) and retries here instead, up to the same budget (``retry_budget``: the
 generator's ``max_retries``, else ``OPENAI_MAX_RETRIES``, else 5) and by the same rule of what is
-transient (``haybale._wire._retry``). That is what lets a 429 be seen by the limiter at once: every
+transient (``errors.is_transient``). That is what lets a 429 be seen by the limiter at once: every
 worker waits out one shared cool-down and concurrency halves, instead of a hundred requests each
 sleeping and retrying on their own while new ones keep hitting the limit. Each retry is a new
-attempt through the limiter, so pacing counts it too.
+attempt through the limiter, so pacing counts it too. A pause the server asks for is followed
+however long it is (a bulk job can wait; the transport gives up on pauses past its timeout).
 """
 
 from __future__ import annotations
