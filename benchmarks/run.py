@@ -127,8 +127,13 @@ def run_child(
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
-            tail = err.read().decode(errors="replace")[-3000:]
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{tail}")
+            text = err.read().decode(errors="replace")
+            # Chained tracebacks put the root cause first: keep all of it where it can be read.
+            saved = VENVS / "last-failure.log"
+            saved.write_text(f"{' '.join(cmd)}\n{out}\n{text}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{text[-3000:]}\n(all: {saved})"
+            )
     return out, usage
 
 
