@@ -67,7 +67,8 @@ def _row(runs: dict[str, Any], phase: str, key: str, label: str, fmt: str, peers
     if limit is not None and ratios[0] is not None:
         verdict = "PASS" if ratios[0] <= limit else "**MISS**"
     cells = [phase, label, *(_cell(values[p], fmt) for p in peers)]
-    cells += [f"{r:.2f}x" if r is not None else "-" for r in ratios]
+    # Three significant digits: a ratio just over its target must not print as equal to it.
+    cells += [f"{r:.3g}x" if r is not None else "-" for r in ratios]
     cells += [target, verdict]
     return "| " + " | ".join(cells) + " |"
 
