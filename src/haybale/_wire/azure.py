@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from haybale._wire.endpoint import OpenAIEndpoint, secret_value
+from haybale._wire.endpoint import OpenAIEndpoint, credential, header_safe
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
@@ -73,13 +73,13 @@ class AzureEndpoint(OpenAIEndpoint):
 
     def _auth_headers(self) -> dict[str, str]:
         # Called once, by resolve(): it also decides whether headers() must ask the provider.
-        token = secret_value(self._ad_token)
+        token = credential(self._ad_token, "azure_ad_token")
         self._ask_provider = self._token_provider if token is None else None
         if token is not None:
             return {"Authorization": f"Bearer {token}"}
         if self._ask_provider is not None:
             return {}  # added per attempt by headers()/headers_async()
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if key is None:
             raise ConfigurationError(NO_CREDENTIALS)
         return {"api-key": key}
@@ -109,6 +109,8 @@ class AzureEndpoint(OpenAIEndpoint):
 
     @staticmethod
     def _with_token(base: Mapping[str, str], token: Any) -> Mapping[str, str]:
+        if isinstance(token, str):
+            token = token.strip()
         if not isinstance(token, str) or not token:
             # never echo the value: it may be a credential object or a token in the wrong shape
             got = "an empty string" if token == "" else type(token).__name__
@@ -116,6 +118,7 @@ class AzureEndpoint(OpenAIEndpoint):
                 f"azure_ad_token_provider returned {got}, not a token string. It must return the bearer "
                 "token itself, e.g. azure.identity.get_bearer_token_provider(credential, scope)."
             )
+        token = header_safe(token, "the token returned by azure_ad_token_provider")
         return {**base, "Authorization": f"Bearer {token}"}
 
     def reply_meta(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:

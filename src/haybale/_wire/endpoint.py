@@ -29,23 +29,60 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
+from haybale.utils.auth import EnvVarSecret
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 def secret_value(secret: Secret | None) -> str | None:
-    """The secret's value now, or None when it is absent (a strict env secret included)."""
+    """The secret's value now, without surrounding whitespace; None when it is absent or blank.
+
+    Keys read from files (``export OPENAI_API_KEY=$(cat keyfile)``) end with a newline, which no
+    HTTP header may hold; a strict env secret whose variable is unset counts as absent.
+    """
     if secret is None:
         return None
     try:
-        return secret.resolve_value() or None
-    except ValueError:  # a strict env Secret whose variable is unset
+        value = secret.resolve_value()
+    except ValueError:
         return None
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def secret_source(secret: Secret | None, parameter: str) -> str:
+    """Where a secret's value came from, for messages: the variable that is set, or the parameter."""
+    if isinstance(secret, EnvVarSecret):
+        for name in secret.env_vars:
+            if os.environ.get(name):
+                return f"the environment variable {name}"
+    return parameter
+
+
+def header_safe(value: str, source: str) -> str:
+    """``value`` if an HTTP header can carry it (printable ASCII), else a ``ConfigurationError``.
+
+    The message names ``source`` and never the value: the value is usually a credential, and the
+    HTTP stack would otherwise report it verbatim ("Illegal header value b'Bearer sk-...'").
+    """
+    if value.isascii() and value.isprintable():
+        return value
+    raise ConfigurationError(
+        f"Cannot send the value from {source}: it holds a control character or a non-ASCII "
+        "character, which an HTTP header cannot carry. Set it again without the stray character "
+        "(a key pasted from a document or a file may bring one along)."
+    )
+
+
+def credential(secret: Secret | None, parameter: str) -> str | None:
+    """The secret's value ready for a header (stripped and checked), or None when absent."""
+    value = secret_value(secret)
+    return None if value is None else header_safe(value, secret_source(secret, parameter))
 
 
 class OpenAIEndpoint:
@@ -90,7 +127,7 @@ class OpenAIEndpoint:
         return {"Authorization": f"Bearer {self._resolve_key()}"}
 
     def _resolve_key(self) -> str:
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if not key:
             raise ConfigurationError(
                 f"No API key for {self._display_name}: set {self._key_env_var} or pass "
