@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,6 +10,7 @@ import jiter
 
 from haybale.errors import (
     APIConnectionError,
+    APIError,
     APIResponseError,
     APIStatusError,
     APITimeoutError,
@@ -85,6 +86,40 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     return status_error_class(status)(
         message, status_code=status, body=body, provider=provider, request_id=request_id(headers)
     )
+
+
+REDACTED = "[redacted]"
+# Shorter values are placeholders, not credentials ("x", "EMPTY", "none" for local servers), and
+# replacing them would garble every message they happen to occur in.
+_MIN_SECRET_CHARS = 8
+
+
+def redact(error: APIError, secrets: Iterable[str]) -> APIError:
+    """``error`` with each of ``secrets`` replaced in its message and body (changed in place).
+
+    A proxy that echoes the request's key in its 401 body would otherwise put the key in
+    ``error.body``, ``str(error)`` and every log line that prints the error.
+    """
+    words = sorted({s for s in secrets if len(s) >= _MIN_SECRET_CHARS}, key=len, reverse=True)
+    if not words:
+        return error
+    error.message = _scrub(error.message, words)
+    error.args = (error.message,)
+    if isinstance(error, APIStatusError | APIResponseError):
+        error.body = _scrub(error.body, words)
+    return error
+
+
+def _scrub(value: Any, words: list[str]) -> Any:
+    if isinstance(value, str):
+        for word in words:
+            value = value.replace(word, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {_scrub(key, words): _scrub(item, words) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, words) for item in value]
+    return value
 
 
 def connection_error(url: str, provider: str, reason: BaseException) -> APIConnectionError:

@@ -77,6 +77,8 @@ class ChatClient:
     ) -> None:
         self.endpoint = endpoint
         self.transport = transport
+        # The transport knows what it sent on each attempt; only the endpoint knows which of it is secret.
+        transport.secrets_of = endpoint.secrets
         self.component_info = component_info
         # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
         # set it owns, so the verdicts outlive close() and a new client.

@@ -17,6 +17,10 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 - ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
   ``headers_async`` may await an async provider; by default it returns ``headers()``.
+- ``secrets(sent)``: the credential values in the headers of one attempt (``sent`` is what
+  ``headers()`` returned for it). The transport removes them from any error it builds for that
+  attempt, so a server or proxy echoing the key never puts it in an error. The default finds the
+  usual credential headers, including ones a user added to ``default_headers``.
 - ``extra_body()``: fields added to every request body; the caller's ``generation_kwargs`` win.
 - ``reply_meta(payload)``: extra meta taken from the top level of a completion or stream chunk
   (e.g. OpenRouter's serving ``provider``, Azure's ``prompt_filter_results``), merged into the
@@ -38,6 +42,11 @@ from haybale.utils import Secret
 from haybale.utils.auth import EnvVarSecret
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# Headers whose values are credentials wherever they come from (our auth headers or a user's own).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "ocp-apim-subscription-key", "cookie"}
+)
 
 
 def secret_value(secret: Secret | None) -> str | None:
@@ -142,6 +151,15 @@ class OpenAIEndpoint:
 
     async def headers_async(self) -> Mapping[str, str]:
         return self.headers()
+
+    def secrets(self, sent: Mapping[str, str]) -> list[str]:
+        found = []
+        for name, value in sent.items():
+            if name.lower() in CREDENTIAL_HEADERS:
+                # "Bearer <token>": the token is the secret; the scheme stays readable
+                scheme, _, token = value.partition(" ")
+                found.append(token.strip() or scheme)
+        return found
 
     def extra_body(self) -> Mapping[str, Any] | None:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -52,6 +52,7 @@ class Transport:
         max_retries: int,
         client_kwargs: dict[str, Any] | None = None,
         never_retry: Callable[[APIStatusError], bool] | None = None,
+        secrets_of: Callable[[Mapping[str, str]], Iterable[str]] | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
@@ -60,6 +61,9 @@ class Transport:
         # Errors the caller knows to be final whatever their status (e.g. a server reporting a
         # validation error as 500): raised at once instead of after every retry.
         self.never_retry = never_retry
+        # The credentials in one attempt's headers (the endpoint's ``secrets``, wired by ChatClient):
+        # they are removed from every error built for that attempt.
+        self.secrets_of = secrets_of
         self._client: httpx2.Client | None = None
         # An AsyncClient's connections belong to the event loop that opened them, so each loop gets
         # its own client: a script calling asyncio.run() twice, or threads running their own loops,
@@ -137,6 +141,9 @@ class Transport:
             return errs.timeout_error(url, self.provider, self.timeout)
         return errs.connection_error(url, self.provider, exc)
 
+    def _redacted(self, error: APIError, sent: Mapping[str, str]) -> APIError:
+        return errs.redact(error, self.secrets_of(sent)) if self.secrets_of is not None else error
+
     def _next_delay(
         self, attempt: int, url: str, error: APIError, headers: Mapping[str, str] | None
     ) -> float:
@@ -171,8 +178,10 @@ class Transport:
         attempt = 0
         while True:
             answer_headers: Mapping[str, str] | None = None
+            sent: Mapping[str, str] = {}
             try:
-                request = client.build_request("POST", url, content=body, headers=headers())
+                sent = headers()
+                request = client.build_request("POST", url, content=body, headers=sent)
                 response = client.send(request, stream=stream)
             except httpx2.TransportError as exc:
                 error: APIError = self._failure(url, exc)
@@ -187,6 +196,7 @@ class Transport:
                     response.close()
                 answer_headers = response.headers
                 error = errs.status_error(response.status_code, answer_headers, raw, self.provider)
+            error = self._redacted(error, sent)
             time.sleep(self._next_delay(attempt, url, error, answer_headers))
             attempt += 1
 
@@ -236,11 +246,11 @@ class Transport:
         attempt = 0
         while True:
             answer_headers: Mapping[str, str] | None = None
+            sent: Mapping[str, str] = {}
             try:
-                sent = headers()
-                request = client.build_request(
-                    "POST", url, content=body, headers=await sent if isawaitable(sent) else sent
-                )
+                asked = headers()
+                sent = await asked if isawaitable(asked) else asked
+                request = client.build_request("POST", url, content=body, headers=sent)
                 response = await client.send(request, stream=stream)
             except httpx2.TransportError as exc:
                 error: APIError = self._failure(url, exc)
@@ -255,6 +265,7 @@ class Transport:
                     await response.aclose()
                 answer_headers = response.headers
                 error = errs.status_error(response.status_code, answer_headers, raw, self.provider)
+            error = self._redacted(error, sent)
             await asyncio.sleep(self._next_delay(attempt, url, error, answer_headers))
             attempt += 1
 

@@ -157,3 +157,46 @@ def test_no_header_value_reaches_a_log_line_even_at_debug(
     assert any(record.name.startswith("httpcore2") for record in caplog.records)  # DEBUG was on
     for record in caplog.records:
         assert "SECRET" not in record.getMessage(), record.getMessage()
+
+
+# ---- credentials echoed back by a server never reach an error --------------------------------------
+
+
+def assert_redacted(error: Any, *secrets: str) -> None:
+    shown = [str(error), repr(error), error.message, repr(error.args), repr(error.body)]
+    for secret in secrets:
+        for text in shown:
+            assert secret not in text, text
+    assert "[redacted]" in str(error)
+    assert "[redacted]" in repr(error.body)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_key_echoed_in_an_error_body_is_redacted(
+    make_generator: Any, fake_server: Any, parity: Any, stream: bool, as_json: bool
+) -> None:
+    fake_server.script(Reply.echo(401, as_json=as_json))
+    error = parity.raises(Exception, make_generator(), "hi", **streamed(stream))
+    assert error.status_code == 401
+    assert_redacted(error, KEY)
+    assert "rejected" in str(error)  # the rest of the server's answer is kept
+
+
+def test_the_token_of_each_attempt_is_redacted(make_azure: Any, fake_server: Any, parity: Any) -> None:
+    tokens = iter([f"ad-token-SECRET-{n}-0123456789" for n in range(3)])
+    fake_server.script(Reply.echo(503), Reply.echo(403))
+    generator = make_azure(**no_credentials(azure_ad_token_provider=lambda: next(tokens), max_retries=1))
+    error = parity.raises(Exception, generator, "hi")
+    assert error.status_code == 403
+    assert_redacted(error, "SECRET")
+    assert "Bearer [redacted]" in str(error)
+
+
+def test_credentials_in_default_headers_are_redacted_too(
+    make_azure: Any, fake_server: Any, parity: Any
+) -> None:
+    fake_server.script(Reply.echo(400))
+    generator = make_azure(default_headers={"Ocp-Apim-Subscription-Key": "apim-SECRET-55aa77"})
+    error = parity.raises(Exception, generator, "hi")
+    assert_redacted(error, "SECRET")
