@@ -72,9 +72,12 @@ class ToolInvocationError(HaybaleError):
 class APIError(HaybaleError):
     """A request to the provider failed.
 
-    ``provider`` names the endpoint kind ("openai", "azure", "openrouter"), ``request_id`` is the id
-    the server gave the request (if any), and ``partial`` holds the reply assembled from a stream
-    before it failed (``None`` when nothing had arrived or the call was not streamed).
+    ``message`` says what went wrong and ``hint`` (if any) how to fix it; ``str(error)`` shows both.
+    They are kept apart so a front end (the CLI) can put its own fix in place of the library's
+    instead of printing two. ``provider`` names the endpoint kind ("openai", "azure", "openrouter"),
+    ``request_id`` is the id the server gave the request (if any), and ``partial`` holds the reply
+    assembled from a stream before it failed (``None`` when nothing had arrived or the call was not
+    streamed).
     """
 
     def __init__(
@@ -84,15 +87,17 @@ class APIError(HaybaleError):
         provider: str | None = None,
         request_id: str | None = None,
         partial: ChatMessage | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
         self.provider = provider
         self.request_id = request_id
         self.partial = partial
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [f"{self.message} (hint: {self.hint})" if self.hint else self.message]
         if self.provider:
             parts.append(f"provider={self.provider}")
         if self.request_id:

@@ -81,10 +81,8 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     body = decode_body(raw)
     message = server_message(body)
     hint = _HINTS.get(status) or ("the provider failed; retry later" if status >= 500 else None)
-    if hint:
-        message = f"{message} (hint: {hint})"
     return status_error_class(status)(
-        message, status_code=status, body=body, provider=provider, request_id=request_id(headers)
+        message, status_code=status, body=body, provider=provider, request_id=request_id(headers), hint=hint
     )
 
 
@@ -125,18 +123,18 @@ def _scrub(value: Any, words: list[str]) -> Any:
 def connection_error(url: str, provider: str, reason: BaseException) -> APIConnectionError:
     """No connection, or it broke; says where we tried to go and what to check."""
     return APIConnectionError(
-        f"could not talk to {host_of(url)}: {type(reason).__name__}: {reason} "
-        "(is the server running, and is api_base_url right?)",
+        f"could not talk to {host_of(url)}: {type(reason).__name__}: {reason}",
         provider=provider,
+        hint="check that the server is running and that api_base_url is right",
     )
 
 
 def timeout_error(url: str, provider: str, timeout: float) -> APITimeoutError:
     """A timeout expired; names the value and how to change it."""
     return APITimeoutError(
-        f"no answer from {host_of(url)} within timeout={timeout} s "
-        "(raise it with the generator's timeout= argument or the OPENAI_TIMEOUT env var)",
+        f"no answer from {host_of(url)} within timeout={timeout} s",
         provider=provider,
+        hint="raise it with the generator's timeout= argument or the OPENAI_TIMEOUT env var",
     )
 
 

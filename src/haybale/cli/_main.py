@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--no-stream", action="store_true", help="print the reply only once it is complete")
     chat.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    chat.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the reply (and errors): no progress notes"
+    )
     chat.set_defaults(handler="chat")
 
     local = commands.add_parser("local", help="the embedded local model (needs haybale[local])")
