@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from haybale.core._json_check import json_problem
 from haybale.dataclasses import (
     ChatMessage,
     ChatRole,
@@ -29,7 +30,7 @@ from haybale.dataclasses import (
     ToolCallResult,
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def messages_to_wire(messages: list[ChatMessage]) -> list[dict[str, Any]]:
@@ -128,11 +129,14 @@ def _tool_call(call: ToolCall) -> dict[str, Any]:
             f"The tool call to {call.tool_name!r} has no id, but the API needs one to match its result. "
             "Pass the ToolCall received from the model (it carries the id), or set ToolCall(id=...)."
         )
-    return {
-        "id": call.id,
-        "type": "function",
-        "function": {"name": call.tool_name, "arguments": _dumps(call.arguments)},
-    }
+    try:
+        arguments = _dumps(call.arguments)
+    except (TypeError, ValueError, RecursionError) as error:
+        found = json_problem(call.arguments)
+        if found is None:
+            raise
+        raise found.error(f"messages: in the tool call to {call.tool_name!r}, arguments") from error
+    return {"id": call.id, "type": "function", "function": {"name": call.tool_name, "arguments": arguments}}
 
 
 def _tool_messages(message: ChatMessage) -> list[dict[str, Any]]:
