@@ -6,6 +6,7 @@ import copy
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -252,3 +253,12 @@ def test_importing_the_data_model_stays_light() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"name": 7}, "name must be a str"), ({"meta": [("k", "v")]}, "meta must be a dict")],
+)
+def test_name_and_meta_types_are_checked(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        ChatMessage.from_user("hi", **kwargs)

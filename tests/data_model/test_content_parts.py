@@ -170,3 +170,36 @@ def test_file_round_trips_and_repr_is_short() -> None:
     file = FileContent(base64.b64encode(PDF_BYTES * 40).decode(), filename="a.pdf", extra={"x": 1})
     assert FileContent.from_dict(file.to_dict()) == file
     assert len(repr(file)) < 300
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"base64_image": ""}, "base64_image is empty"),
+        ({"base64_image": _b64(b"just some text")}, "cannot tell what base64_image holds"),
+        (
+            {"base64_image": _b64(PDF_BYTES), "mime_type": "image/png"},
+            "holds application/pdf data, not an image",
+        ),
+        ({"base64_image": PNG, "mime_type": "text/plain"}, "needs an image/\\* MIME type"),
+        ({"base64_image": PNG, "mime_type": 5}, "mime_type must be a str"),
+    ],
+)
+def test_empty_or_non_image_data_is_refused(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        ImageContent(**kwargs)
+
+
+def test_an_image_format_haybale_cannot_sniff_is_taken_on_its_declared_type() -> None:
+    avif = _b64(b"\x00\x00\x00\x1cftypavif" + b"\x00" * 8)
+    assert ImageContent(avif, mime_type="image/avif").mime_type == "image/avif"
+    assert ImageContent("", validation=False).base64_image == ""  # validation=False still skips it all
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(ValueError, match="base64_data is empty"):
+        FileContent("")

@@ -13,6 +13,7 @@ from haybale.dataclasses._binary import (
     from_fields,
     guess_mime_type,
     read_file,
+    sniff_mime_type,
     truncated,
 )
 
@@ -43,13 +44,12 @@ class ImageContent:
         if not self.validation:
             return
         data = decode_base64(self.base64_image, "ImageContent.base64_image")
-        if not self.mime_type:
-            self.mime_type = guess_mime_type(data, None)
-        if self.mime_type and not self.mime_type.startswith("image/"):
+        if not data:
             raise ValueError(
-                f"ImageContent needs an image/* MIME type, got {self.mime_type!r}. "
-                "Send other documents as FileContent."
+                "ImageContent.base64_image is empty: pass the base64 of an image, or build the part "
+                "with ImageContent.from_file_path(...) or ImageContent.from_url(...)."
             )
+        self.mime_type = _checked_mime_type(self.mime_type, sniff_mime_type(data))
 
     def __repr__(self) -> str:  # the full base64 text would drown everything else
         return (
@@ -112,6 +112,32 @@ class ImageContent:
             detail=detail,
             meta=dict(meta or {}),
         )
+
+
+def _checked_mime_type(declared: str | None, sniffed: str | None) -> str:
+    """The image's MIME type: declared, else read from its bytes; what is not an image is refused."""
+    if declared is not None and not isinstance(declared, str):
+        raise TypeError(
+            f"ImageContent.mime_type must be a str such as 'image/png', got {type(declared).__name__}."
+        )
+    if sniffed is not None and not sniffed.startswith("image/"):
+        # the bytes say what they are, whatever mime_type claims
+        raise ValueError(
+            f"ImageContent.base64_image holds {sniffed} data, not an image. Send documents as FileContent."
+        )
+    mime_type = declared or sniffed
+    if not mime_type:
+        raise ValueError(
+            "ImageContent cannot tell what base64_image holds (it is not PNG, JPEG, GIF, WebP, BMP or "
+            "TIFF). If it is an image in another format, pass mime_type='image/...'; send other data "
+            "as FileContent."
+        )
+    if not mime_type.startswith("image/"):
+        raise ValueError(
+            f"ImageContent needs an image/* MIME type, got {mime_type!r}. "
+            "Send other documents as FileContent."
+        )
+    return mime_type
 
 
 def _resized(data: bytes, size: tuple[int, int]) -> bytes:

@@ -7,7 +7,14 @@ from typing import Any
 
 from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider
 from haybale._wire.endpoint import secret_value
-from haybale.components.generators.chat._checks import check_headers, check_secret
+from haybale.components.generators.chat._checks import (
+    check_headers,
+    check_secret,
+    check_text,
+    check_url,
+    check_url_type,
+    env_url,
+)
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -66,7 +73,8 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         azure_ad_token_provider: TokenProvider | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_azure_arguments(azure_ad_token, azure_ad_token_provider, default_headers)
+        _check_azure_arguments(azure_endpoint, api_version, azure_deployment, azure_ad_token)
+        _check_azure_auth(azure_ad_token_provider, default_headers)
         super().__init__(
             api_key=api_key,  # type: ignore[arg-type]  # Azure allows None: another credential may be used
             model=azure_deployment or DEFAULT_DEPLOYMENT,
@@ -80,7 +88,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
             http_client_kwargs=http_client_kwargs,
         )
         # Resolved now, like Haystack does, so a missing endpoint fails here and not at the first call.
-        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        endpoint = azure_endpoint or env_url("AZURE_OPENAI_ENDPOINT")
         if not endpoint:
             raise ConfigurationError(
                 "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' "
@@ -103,6 +111,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
                 "No Azure OpenAI API version: pass api_version='2024-12-01-preview' (or the version your "
                 "deployment supports) or set OPENAI_API_VERSION."
             )
+        check_url("azure_endpoint", self.azure_endpoint)
         return AzureEndpoint(
             azure_endpoint=self.azure_endpoint,
             deployment=self.azure_deployment or self.model,
@@ -146,9 +155,17 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         return super().from_dict({**data, "init_parameters": init})
 
 
-def _check_azure_arguments(azure_ad_token: Any, token_provider: Any, default_headers: Any) -> None:
-    # api_key is checked by the shared checks; these are Azure's own arguments.
+def _check_azure_arguments(
+    azure_endpoint: Any, api_version: Any, azure_deployment: Any, azure_ad_token: Any
+) -> None:
+    # api_key and the other shared arguments are checked by the shared checks; these are Azure's own.
+    check_url_type("azure_endpoint", azure_endpoint)
+    check_text("api_version", api_version, optional=True, example="2024-12-01-preview")
+    check_text("azure_deployment", azure_deployment, optional=True, example="gpt-4.1-mini")
     check_secret("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
+
+
+def _check_azure_auth(token_provider: Any, default_headers: Any) -> None:
     if token_provider is not None and not callable(token_provider):
         raise TypeError(
             "azure_ad_token_provider must be a function that returns a token string (sync, or async "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from haybale._wire.call import ChatClient, names_refused_field
@@ -10,10 +9,15 @@ from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
 from haybale.components.generators.chat._checks import (
     as_messages,
+    check_call_kwargs,
+    check_flag,
     check_init,
     check_streamable,
+    check_target,
     check_tools,
+    check_url,
     env_number,
+    env_url,
 )
 from haybale.core import component, default_from_dict, default_to_dict
 from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingCallbackT, select_streaming_callback
@@ -91,6 +95,7 @@ class OpenAIChatGenerator:
             http_client_kwargs,
             key_env_var=self._KEY_ENV_VAR,
         )
+        check_target(model, api_base_url, organization, tools_strict)
         check_tools(tools)
         self.api_key = api_key
         self.model = model
@@ -111,7 +116,8 @@ class OpenAIChatGenerator:
 
     def _make_endpoint(self) -> OpenAIEndpoint:
         """The endpoint this generator talks to. Subclasses for other providers override this."""
-        base_url = self.api_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        check_url("api_base_url", self.api_base_url)
+        base_url = self.api_base_url or env_url("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         return OpenAIEndpoint(base_url=base_url, api_key=self.api_key, organization=self.organization)
 
     def _make_transport(self, provider: str) -> Transport:
@@ -272,6 +278,8 @@ class OpenAIChatGenerator:
         stream: bool,
     ) -> tuple[ChatClient, ChatRequest] | None:
         chat = as_messages(messages)
+        check_call_kwargs(generation_kwargs)
+        check_flag("tools_strict", tools_strict, optional=True)
         if not chat:
             return None
         kwargs = (

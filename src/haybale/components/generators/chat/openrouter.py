@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from haybale._wire.openrouter import DEFAULT_OPENROUTER_URL, OpenRouterEndpoint
-from haybale.components.generators.chat._checks import check_headers
+from haybale.components.generators.chat._checks import check_headers, check_url
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -54,7 +54,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         max_retries: int | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        check_headers("extra_headers", extra_headers)
+        check_headers("extra_headers", extra_headers, any_value=True)
         super().__init__(
             api_key=api_key,
             model=model,
@@ -70,6 +70,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
 
     def _make_endpoint(self) -> OpenRouterEndpoint:
         # api_base_url=None means OpenRouter's URL here, never OPENAI_BASE_URL or api.openai.com.
+        check_url("api_base_url", self.api_base_url)
         return OpenRouterEndpoint(
             base_url=self.api_base_url or DEFAULT_OPENROUTER_URL,
             api_key=self.api_key,
