@@ -203,3 +203,16 @@ def test_an_image_format_haybale_cannot_sniff_is_taken_on_its_declared_type() ->
 def test_an_empty_file_is_refused() -> None:
     with pytest.raises(ValueError, match="base64_data is empty"):
         FileContent("")
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: ToolCall("f", {}, extra=["x"]), "ToolCall.extra must be a dict or None"),
+        (lambda: ReasoningContent(None), "reasoning_text must be a str"),  # type: ignore[arg-type]
+        (lambda: ReasoningContent("r", extra=None), "ReasoningContent.extra must be a dict"),  # type: ignore[arg-type]
+    ],
+)
+def test_part_field_types_are_checked(build: Any, match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        build()
