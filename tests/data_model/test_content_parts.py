@@ -216,3 +216,9 @@ def test_an_empty_file_is_refused() -> None:
 def test_part_field_types_are_checked(build: Any, match: str) -> None:
     with pytest.raises(TypeError, match=match):
         build()
+
+
+@pytest.mark.parametrize("build", [ImageContent.from_url, FileContent.from_url])
+def test_from_url_needs_a_url_string(build: Any) -> None:
+    with pytest.raises(TypeError, match="url must be a str"):
+        build(123)

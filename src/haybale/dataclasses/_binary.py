@@ -75,6 +75,8 @@ def read_file(file_path: str | Path) -> bytes:
 
 def fetch_url(url: str, *, retry_attempts: int, timeout: float) -> tuple[bytes, str | None]:
     """The body and Content-Type (without parameters) of a GET to ``url``, retrying on failure."""
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str such as 'https://example.com/cat.png', got {type(url).__name__}.")
     import httpx2
 
     if not url.startswith(("http://", "https://")):
