@@ -72,3 +72,10 @@ def parity(request: pytest.FixtureRequest) -> Parity:
 def haybale_command() -> list[str]:
     """How to run the ``haybale`` console command in a subprocess."""
     return _haybale_command()
+
+
+@pytest.fixture(params=["pyreqwest", "httpx2"])
+def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each HTTP backend in turn (chosen through HAYBALE_HTTP_BACKEND, as a user would)."""
+    monkeypatch.setenv("HAYBALE_HTTP_BACKEND", request.param)
+    return str(request.param)

@@ -11,7 +11,7 @@ Every request (any method, any path) consumes the next scripted reply, FIFO. Wit
 server answers HTTP 500 ``{"error": {"message": "fake server: no scripted reply left"}}`` so a test
 notices unexpected extra requests. ``server.disconnects`` counts replies the client abandoned
 (closed the connection while the server was still sending or waiting); ``wait_for_disconnects``
-waits for that count.
+waits for that count. ``server.connections`` counts the TCP connections clients opened.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -44,6 +45,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    target_host: str = ""  # the host named in an absolute-form request line: a request sent to a proxy
 
     @property
     def json(self) -> Any:
@@ -154,6 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner.note_connection()
+
     def handle_one(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -166,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                 query=dict(parse_qsl(parts.query)),
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
+                target_host=parts.netloc,
             )
         )
         try:
@@ -235,9 +242,11 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """A real HTTP/1.1 server in a background thread, answering from a script (see module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context  # serve HTTPS with this context
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
+        self.connections = 0
         self.stopping = threading.Event()
         self._queue: deque[Reply] = deque()
         self._lock = threading.Condition()
@@ -252,10 +261,13 @@ class FakeServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-server", daemon=True)
         self._thread.start()
@@ -285,6 +297,7 @@ class FakeServer:
             self._queue.clear()
             self.requests.clear()
             self.disconnects = 0
+            self.connections = 0
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -293,6 +306,10 @@ class FakeServer:
     def next_reply(self) -> Reply:
         with self._lock:
             return self._queue.popleft() if self._queue else _NOTHING_LEFT
+
+    def note_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def note_disconnect(self) -> None:
         with self._lock:

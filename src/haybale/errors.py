@@ -31,6 +31,7 @@ nothing the caller already saw through its callback is lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -116,12 +117,16 @@ class APITimeoutError(APIConnectionError):
 class APIResponseError(APIError):
     """The server answered 2xx with something unusable, or reported an error inside a stream.
 
-    ``body`` is the offending payload (parsed JSON when possible, else text).
+    ``body`` is the offending payload (parsed JSON when possible, else text); ``status_code`` the
+    HTTP status of the answer, when known.
     """
 
-    def __init__(self, message: str, *, body: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, body: Any = None, status_code: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.body = body
+        self.status_code = status_code
 
 
 class APIStatusError(APIError):
@@ -129,12 +134,25 @@ class APIStatusError(APIError):
 
     ``status_code`` is the HTTP status and ``body`` the error payload (parsed JSON when possible,
     else text). Neither ever contains the request's credentials: only the server's answer is kept.
+    ``headers`` holds the response headers (names in lower case), and ``retry_after`` the pause in
+    seconds the server asked for (``retry-after-ms`` or ``Retry-After``), or None.
     """
 
-    def __init__(self, message: str, *, status_code: int, body: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
         self.body = body
+        self.headers: dict[str, str] = {name.lower(): value for name, value in (headers or {}).items()}
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return f"HTTP {self.status_code}: {super().__str__()}"
@@ -183,6 +201,25 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` may go away if the same request is sent again later.
+
+    True for connection failures and timeouts, and for answers with status 408, 409, 429 or 5xx
+    (the server's ``x-should-retry: true``/``false`` header overrides the status). False for
+    everything else: a request the server refused, an unusable answer, an error inside a stream.
+    haybale's own retries follow this rule; code that retries on its own (a batch job) can too.
+    """
+    if isinstance(error, APIStatusError):
+        verdict = error.headers.get("x-should-retry")
+        if verdict in ("true", "false"):
+            return verdict == "true"
+        return error.status_code in _TRANSIENT_STATUSES or error.status_code >= 500
+    return isinstance(error, APIConnectionError)
+
+
 def status_error_class(status_code: int) -> type[APIStatusError]:
     """The most specific ``APIStatusError`` subclass for an HTTP status code."""
     if status_code >= 500:
@@ -211,5 +248,6 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "is_transient",
     "status_error_class",
 ]

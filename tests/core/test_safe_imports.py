@@ -109,7 +109,6 @@ WALK_AROUND_PATHS = [
     "haybale.core._imports._SAFE_BUILTINS",
     "haybale.core._imports.import_object.__globals__",
     "haystack.core._imports.__dict__.update",  # the Haystack spelling is translated first
-    "haybale._wire.transport.DEFAULT_LIMITS.update",  # public steps, but a dict's method: home is builtins
     "haybale.errors.HaybaleError.mro",
     "haybale.core._imports.ALLOWLIST_ENV_VAR.format",
 ]
@@ -153,3 +152,15 @@ def test_public_paths_still_load() -> None:
 def test_segments_must_be_identifiers(path: str) -> None:
     with pytest.raises(DeserializationError, match="Python identifier"):
         import_object(path)
+
+
+def test_an_allowed_modules_data_cannot_lend_its_methods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "hb_state.py").write_text("SETTINGS = {}\nNAMES = ['a']\ndef ok():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "hb_state")
+    assert import_object("hb_state.ok")() == 1
+    for path in ("hb_state.SETTINGS.update", "hb_state.NAMES.append", "hb_state.SETTINGS.clear"):
+        with pytest.raises(UnsafeImportError, match="module 'builtins' is outside"):
+            import_object(path)

@@ -23,10 +23,14 @@ from haybale.errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     InternalServerError,
     NotFoundError,
     RateLimitError,
 )
+
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 SECRET = "sk-live-SECRET-7c1e9d"
 BODY = b'{"model": "gpt-test", "messages": []}'
@@ -284,8 +288,8 @@ def test_client_kwargs_are_honoured_and_timeout_is_ours(fake_server: FakeServer,
     assert (seen["x-team"], seen["user-agent"]) == ("hay", "custom/1")
 
 
-def test_invalid_limits_are_rejected_by_httpx2(fake_server: FakeServer) -> None:
-    with pytest.raises(TypeError):
+def test_invalid_limits_are_rejected_naming_the_field(fake_server: FakeServer) -> None:
+    with pytest.raises(ConfigurationError, match="not_a_limit"):
         make(limits={"not_a_limit": 1}).post_json(url(fake_server), BODY, dict)
 
 
@@ -387,10 +391,13 @@ async def test_cancelling_the_async_stream_closes_the_response(fake_server: Fake
     await transport.aclose()
 
 
-def test_importing_the_transport_does_not_import_httpx2() -> None:
-    code = "import sys, haybale._wire.transport; print('httpx2' in sys.modules, 'asyncio' in sys.modules)"
+def test_importing_the_transport_imports_no_http_library() -> None:
+    code = (
+        "import sys, haybale._wire.transport; "
+        "print(*[name in sys.modules for name in ('httpx2', 'pyreqwest', 'asyncio')])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.split() == ["False", "False", "False"]
 
 
 def test_close_is_idempotent() -> None:
@@ -425,3 +432,178 @@ def test_never_retry_stops_retries_for_errors_the_caller_knows_are_final(fake_se
     assert len(fake_server.requests) == 1
     data, _ = transport.post_json(url, b"{}", dict)  # another 500 is still retried
     assert data == {"ok": True}
+
+
+# ---- bodies split and decoded by the SSE rules, whatever the headers say -------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_unicode_separators_inside_a_json_string_do_not_split_the_line(
+    fake_server: FakeServer, mode: Mode, separator: str
+) -> None:
+    line = f'data: {{"content": "a{separator}b"}}'
+    fake_server.script(Reply.text(f"{line}\n\n", content_type="text/event-stream"))
+    out = mode.stream(make(), url(fake_server))
+    assert out.error is None
+    assert out.lines == [line, ""]
+
+
+def test_the_body_is_utf8_whatever_charset_the_header_declares(fake_server: FakeServer, mode: Mode) -> None:
+    body = 'data: {"content": "naïve café ☕"}\n\n'.encode()
+    fake_server.script(Reply.text(body, content_type="text/event-stream; charset=iso-8859-1"))
+    out = mode.stream(make(), url(fake_server))
+    assert out.lines == ['data: {"content": "naïve café ☕"}', ""]
+
+
+def test_a_leading_byte_order_mark_is_dropped(fake_server: FakeServer, mode: Mode) -> None:
+    body = b'\xef\xbb\xbfdata: {"n": 1}\r\n\r\ndata: [DONE]\r\n\r\n'
+    fake_server.script(Reply.text(body, content_type="text/event-stream"))
+    out = mode.stream(make(), url(fake_server))
+    assert out.lines == ['data: {"n": 1}', "", "data: [DONE]", ""]
+
+
+# ---- undecodable bodies ----------------------------------------------------------------------------
+
+CORRUPT_GZIP = {"Content-Encoding": "gzip", "x-request-id": "req-gz-1"}
+
+
+def test_a_corrupt_gzip_body_is_a_response_error(fake_server: FakeServer, mode: Mode) -> None:
+    fake_server.script(Reply.text(b"\x1f\x8b\x08\x00this is not gzip", headers=CORRUPT_GZIP))
+    out = mode.post(make(max_retries=2), url(fake_server))
+    assert isinstance(out.error, APIResponseError)
+    assert out.error.status_code == 200
+    assert out.error.request_id == "req-gz-1"
+    assert "could not be decoded" in str(out.error)
+    assert len(fake_server.requests) == 1  # a corrupt answer is not a network hiccup: no retry
+
+
+def test_a_corrupt_gzip_stream_is_a_response_error(fake_server: FakeServer, mode: Mode) -> None:
+    corrupt = b"\x1f\x8b\x08\x00this is not gzip"
+    fake_server.script(Reply.text(corrupt, headers=CORRUPT_GZIP, content_type="text/event-stream"))
+    out = mode.stream(make(), url(fake_server))
+    assert isinstance(out.error, APIResponseError)
+    assert out.error.status_code == 200
+    assert out.error.request_id == "req-gz-1"
+
+
+# ---- connections go back to the pool after a stream ------------------------------------------------
+
+
+def test_consecutive_streams_reuse_their_connection(fake_server: FakeServer, mode: Mode) -> None:
+    calls = 50
+    fake_server.script(*[Reply.sse([{"n": i}]) for i in range(calls)])
+    transport = make()
+
+    def read_until_done(lines: list[str]) -> bool:
+        return lines[-1] == "data: [DONE]"
+
+    if mode.name == "sync":
+        for _ in range(calls):
+            with transport.stream_lines(url(fake_server), BODY, dict) as lines:
+                seen = []
+                for line in lines:  # stop at [DONE] as the chat stream does
+                    seen.append(line)
+                    if line == "data: [DONE]":
+                        break
+            assert read_until_done(seen)
+        transport.close()
+    else:
+
+        async def go() -> None:
+            for _ in range(calls):
+                async with transport.stream_lines_async(url(fake_server), BODY, dict) as lines:
+                    seen = []
+                    async for line in lines:
+                        seen.append(line)
+                        if line == "data: [DONE]":
+                            break
+                assert read_until_done(seen)
+            await transport.aclose()
+
+        asyncio.run(go())
+    assert len(fake_server.requests) == calls
+    assert fake_server.connections <= 3
+
+
+def test_a_body_that_never_ends_after_done_is_not_waited_for(fake_server: FakeServer, mode: Mode) -> None:
+    # [DONE], then the server stalls without ending the body: the drain gives up, the call succeeds.
+    fake_server.script(Reply.sse([{"n": 1}, "data: [DONE]\n\n", {"n": 2}], done=False, stall_after=2))
+    out = Outcome()
+    transport = make(timeout=0.5)
+    try:
+        with transport.stream_lines(url(fake_server), BODY, dict) as lines:
+            for line in lines:
+                out.lines.append(line)
+                if line == "data: [DONE]":
+                    break
+    finally:
+        transport.close()
+    assert out.lines == ['data: {"n": 1}', "", "data: [DONE]"]
+
+
+# ---- threads share one client ------------------------------------------------------------------------
+
+
+def test_threads_racing_on_a_fresh_transport_share_one_client(fake_server: FakeServer) -> None:
+    import threading
+    import warnings
+
+    threads = 8
+    fake_server.script(*[Reply.json({"n": i}) for i in range(threads)])
+    transport = make()
+    barrier = threading.Barrier(threads)
+    clients: list[object] = []
+
+    def call() -> None:
+        barrier.wait()
+        transport.post_json(url(fake_server), BODY, dict)
+        clients.append(transport._client)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        workers = [threading.Thread(target=call) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    assert len(clients) == threads
+    assert len({id(client) for client in clients}) == 1
+    transport.close()
+
+
+# ---- Retry-After --------------------------------------------------------------------------------------
+
+
+def test_a_retry_after_beyond_the_budget_fails_at_once_and_carries_it(
+    fake_server: FakeServer, mode: Mode
+) -> None:
+    fake_server.script(
+        Reply.json({"error": {"message": "slow down"}}, status=429, headers={"Retry-After": "120"}),
+        Reply.json({"ok": True}),
+    )
+    out = mode.post(make(max_retries=3, timeout=5), url(fake_server))
+    assert isinstance(out.error, RateLimitError)
+    assert out.error.retry_after == 120.0
+    assert out.error.headers["retry-after"] == "120"
+    assert len(fake_server.requests) == 1  # no knocking before the server is ready
+
+
+def test_a_retry_after_within_the_budget_is_honoured(fake_server: FakeServer, mode: Mode) -> None:
+    import time
+
+    fake_server.script(
+        Reply.json({"error": {"message": "slow down"}}, status=429, headers={"retry-after-ms": "400"}),
+        Reply.json({"ok": True}),
+    )
+    started = time.monotonic()
+    out = mode.post(make(max_retries=3, timeout=5), url(fake_server))
+    assert out.error is None
+    assert out.data == {"ok": True}
+    assert time.monotonic() - started >= 0.4  # it waited what the server asked (not less)
+
+
+def test_the_chosen_backend_is_the_one_used(fake_server: FakeServer, mode: Mode, http_backend: str) -> None:
+    fake_server.script(Reply.json({"n": 1}))
+    transport = make()
+    assert mode.post(transport, url(fake_server)).data == {"n": 1}
+    assert transport.backend == http_backend

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import jiter
 
+from haybale._wire._retry import server_delay
 from haybale.errors import (
     APIConnectionError,
     APIError,
@@ -82,7 +83,14 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     message = server_message(body)
     hint = _HINTS.get(status) or ("the provider failed; retry later" if status >= 500 else None)
     return status_error_class(status)(
-        message, status_code=status, body=body, provider=provider, request_id=request_id(headers), hint=hint
+        message,
+        status_code=status,
+        body=body,
+        headers=headers,
+        retry_after=server_delay(headers),
+        provider=provider,
+        request_id=request_id(headers),
+        hint=hint,
     )
 
 
@@ -93,7 +101,7 @@ _MIN_SECRET_CHARS = 8
 
 
 def redact(error: APIError, secrets: Iterable[str]) -> APIError:
-    """``error`` with each of ``secrets`` replaced in its message and body (changed in place).
+    """``error`` with each of ``secrets`` replaced in its message, body and headers (in place).
 
     A proxy that echoes the request's key in its 401 body would otherwise put the key in
     ``error.body``, ``str(error)`` and every log line that prints the error.
@@ -105,6 +113,8 @@ def redact(error: APIError, secrets: Iterable[str]) -> APIError:
     error.args = (error.message,)
     if isinstance(error, APIStatusError | APIResponseError):
         error.body = _scrub(error.body, words)
+    if isinstance(error, APIStatusError):
+        error.headers = _scrub(error.headers, words)
     return error
 
 
@@ -120,10 +130,10 @@ def _scrub(value: Any, words: list[str]) -> Any:
     return value
 
 
-def connection_error(url: str, provider: str, reason: BaseException) -> APIConnectionError:
+def connection_error(url: str, provider: str, reason: str) -> APIConnectionError:
     """No connection, or it broke; says where we tried to go and what to check."""
     return APIConnectionError(
-        f"could not talk to {host_of(url)}: {type(reason).__name__}: {reason}",
+        f"could not talk to {host_of(url)}: {reason}",
         provider=provider,
         hint="check that the server is running and that api_base_url is right",
     )
@@ -144,6 +154,18 @@ def response_error(raw: bytes, headers: Mapping[str, str], provider: str) -> API
     return APIResponseError(
         f"the server answered 2xx but the body is not valid JSON: {text[:200]!r}",
         body=text,
+        provider=provider,
+        request_id=request_id(headers),
+    )
+
+
+def decoding_error(
+    status: int | None, headers: Mapping[str, str], reason: str, provider: str
+) -> APIResponseError:
+    """A body that could not be decoded (a corrupt gzip stream, say): the server's fault, not ours."""
+    return APIResponseError(
+        f"the server's answer (HTTP {status}) could not be decoded: {reason}",
+        status_code=status,
         provider=provider,
         request_id=request_id(headers),
     )

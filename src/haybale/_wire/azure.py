@@ -27,11 +27,11 @@ NO_CREDENTIALS = (
 )
 
 
-def deployment_url(azure_endpoint: str, deployment: str, api_version: str) -> str:
+def deployment_url(azure_endpoint: str, deployment: str, api_version: str, path: str) -> str:
     # Both values end up in the path/query: quote them so a stray "/" or "&" cannot reshape the URL.
     return (
         f"{azure_endpoint.rstrip('/')}/openai/deployments/{quote(deployment, safe='')}"
-        f"/chat/completions?api-version={quote(api_version, safe='')}"
+        f"{path}?api-version={quote(api_version, safe='')}"
     )
 
 
@@ -62,14 +62,13 @@ class AzureEndpoint(OpenAIEndpoint):
             key_env_var="AZURE_OPENAI_API_KEY",
             display_name="Azure OpenAI",
         )
-        self._url = deployment_url(azure_endpoint, deployment, api_version)
+        self._deployment = (azure_endpoint, deployment, api_version)
         self._ad_token = azure_ad_token
         self._token_provider = token_provider
         self._ask_provider: TokenProvider | None = None  # set by resolve() when no static token wins
 
-    @property
-    def url(self) -> str:
-        return self._url
+    def url_for(self, path: str) -> str:
+        return deployment_url(*self._deployment, path)
 
     def _auth_headers(self) -> dict[str, str]:
         # Called once, by resolve(): it also decides whether headers() must ask the provider.

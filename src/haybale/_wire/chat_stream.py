@@ -6,8 +6,14 @@ callback and iteration APIs share one implementation. Leaving the ``with`` block
 exception, or cancelling the awaiting task closes the HTTP response.
 
 Any failure after the stream opened (connection cut, idle stall, an error sent inside the stream,
-a malformed chunk) raises a haybale ``APIError`` whose ``partial`` is the reply assembled from
-everything received so far, i.e. exactly what the consumer has already seen.
+a malformed chunk, a surprise while assembling or finishing the reply) raises a haybale
+``APIError`` whose ``partial`` is the reply assembled from everything received so far, i.e.
+exactly what the consumer has already seen.
+
+The chunk generators are functions of a ``_StreamState``, never of the stream object itself: a
+generator that referenced its stream would form a reference cycle, and an abandoned stream (read
+halfway, never closed) would then hold its connection until the cyclic garbage collector ran.
+Without the cycle, dropping the last reference closes the generator and with it the connection.
 """
 
 from __future__ import annotations
@@ -17,48 +23,46 @@ from contextlib import AsyncExitStack, ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from haybale._wire.sse import DONE, SSEDecoder
-from haybale._wire.stream import StreamAssembler
-from haybale.errors import APIError, APIResponseError, APIStatusError
+from haybale._wire.sse import SSEDecoder
+from haybale.errors import APIError, APIResponseError
 
 if TYPE_CHECKING:
     from haybale._wire.call import ChatClient
     from haybale._wire.request import ChatRequest
+    from haybale._wire.transport import AsyncLineStream, LineStream
     from haybale.dataclasses import ChatMessage, StreamingChunk
 
 
-class _StreamBase:
+class _StreamState:
+    """What a stream's chunk generator needs and produces; shared with the stream object."""
+
+    __slots__ = ("assembler", "client", "replies", "request")
+
     def __init__(self, client: ChatClient, request: ChatRequest) -> None:
-        self._client = client
-        self._request = request
-        self._assembler = StreamAssembler(client.endpoint, client.component_info)
+        self.client = client
+        self.request = request
+        self.assembler = client.codec.assembler(client.endpoint, client.component_info)
         self.replies: list[ChatMessage] = []
 
-    @property
-    def reply(self) -> ChatMessage:
-        """The final reply; available once the stream has been consumed to the end."""
-        if not self.replies:
-            raise RuntimeError("The stream has not been consumed yet: iterate over it to the end first.")
-        return self.replies[0]
-
-    def _failed(self, error: Exception) -> APIError:
+    def failed(self, error: Exception) -> APIError:
         if not isinstance(error, APIError):
             error = APIResponseError(
-                f"The stream failed: {type(error).__name__}: {error}", provider=self._client.endpoint.provider
+                f"The stream failed: {type(error).__name__}: {error}", provider=self.client.endpoint.provider
             )
         if error.partial is None:
-            error.partial = self._assembler.partial()
+            error.partial = self.assembler.partial()
         return error
 
-    def _check_closed_early(self) -> None:
-        """Called when the body ended without ``[DONE]``: fine after a finish reason, else an error.
+    def check_closed_early(self) -> None:
+        """Called when the body ended without its end mark (``[DONE]``): fine if the codec finds the
+        reply whole (a finish reason arrived), else an error.
 
         Without this, a stream cut short would pass for a complete (maybe empty) reply.
         """
-        assembler = self._assembler
-        if assembler.finish_reason is not None:
+        assembler = self.assembler
+        if self.client.codec.is_complete(assembler):
             return
-        provider = self._client.endpoint.provider
+        provider = self.client.endpoint.provider
         if not assembler.received_anything:
             raise APIResponseError(
                 "The server ended the stream without sending anything. llama.cpp does this when the "
@@ -72,16 +76,32 @@ class _StreamBase:
             provider=provider,
         )
 
-    def _done(self) -> None:
-        self.replies = self._client.finish([self._assembler.message()], self._request)
+    def finish(self) -> None:
+        self.replies = self.client.finish([self.assembler.message()], self.request)
+
+
+class _StreamBase:
+    _state: _StreamState
+
+    @property
+    def replies(self) -> list[ChatMessage]:
+        """The final replies; empty until the stream has been consumed to the end."""
+        return self._state.replies
+
+    @property
+    def reply(self) -> ChatMessage:
+        """The final reply; available once the stream has been consumed to the end."""
+        if not self._state.replies:
+            raise RuntimeError("The stream has not been consumed yet: iterate over it to the end first.")
+        return self._state.replies[0]
 
 
 class ChatStream(_StreamBase):
     """A streamed reply: a context manager and an iterator of ``StreamingChunk``."""
 
     def __init__(self, client: ChatClient, request: ChatRequest) -> None:
-        super().__init__(client, request)
-        self._chunks = self._generate()
+        self._state = _StreamState(client, request)
+        self._chunks = _generate(self._state)
 
     def __iter__(self) -> Iterator[StreamingChunk]:
         return self._chunks
@@ -98,51 +118,46 @@ class ChatStream(_StreamBase):
     def close(self) -> None:
         self._chunks.close()
 
-    def _open(self, stack: ExitStack) -> Iterator[str]:
-        client, request = self._client, self._request
-        transport, endpoint = client.transport, client.endpoint
-        try:
-            return stack.enter_context(
-                transport.stream_lines(endpoint.url, request.payload, endpoint.headers)
-            )
-        except APIStatusError as error:
-            retry = client.fallback_for(request, error)
-            if retry is None:
-                raise
-        self._request = retry
-        return stack.enter_context(transport.stream_lines(endpoint.url, retry.payload, endpoint.headers))
 
-    def _generate(self) -> Generator[StreamingChunk, None, None]:
-        decoder = SSEDecoder()
-        decode, feed = decoder.feed, self._assembler.feed
-        with ExitStack() as stack:
-            # Failures while opening (an HTTP error, a token provider that raised) happen before
-            # anything was streamed, so they are raised as they are, exactly as without streaming.
-            lines = self._open(stack)
-            try:
-                for line in lines:
-                    data = decode(line)
-                    if data is None:
-                        continue
-                    if data == DONE:
-                        break
+def _open(state: _StreamState, stack: ExitStack) -> LineStream:
+    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers
+    lines, state.request = state.client.with_fallback(
+        state.request, lambda sent: stack.enter_context(transport.stream_lines(url, sent.payload, headers))
+    )
+    return lines
+
+
+def _generate(state: _StreamState) -> Generator[StreamingChunk, None, None]:
+    decoder = SSEDecoder()
+    decode, feed, is_end = decoder.feed, state.assembler.feed, state.client.codec.is_end
+    with ExitStack() as stack:
+        # Failures while opening (an HTTP error, a token provider that raised) happen before
+        # anything was streamed, so they are raised as they are, exactly as without streaming.
+        lines = _open(state, stack)
+        try:
+            for line in lines:
+                data = decode(line)
+                if data is None:
+                    continue
+                if is_end(data):
+                    break
+                yield from feed(data)
+            else:
+                data = decoder.flush()
+                if data is not None and not is_end(data):
                     yield from feed(data)
-                else:
-                    data = decoder.flush()
-                    if data is not None and data != DONE:
-                        yield from feed(data)
-                    self._check_closed_early()
-            except Exception as error:
-                raise self._failed(error) from (None if isinstance(error, APIError) else error)
-        self._done()
+                state.check_closed_early()
+            state.finish()
+        except Exception as error:
+            raise state.failed(error) from (None if isinstance(error, APIError) else error)
 
 
 class AsyncChatStream(_StreamBase):
     """A streamed reply: an async context manager and an async iterator of ``StreamingChunk``."""
 
     def __init__(self, client: ChatClient, request: ChatRequest) -> None:
-        super().__init__(client, request)
-        self._chunks = self._generate()
+        self._state = _StreamState(client, request)
+        self._chunks = _generate_async(self._state)
 
     def __aiter__(self) -> AsyncIterator[StreamingChunk]:
         return self._chunks
@@ -161,42 +176,36 @@ class AsyncChatStream(_StreamBase):
     async def aclose(self) -> None:
         await self._chunks.aclose()
 
-    async def _open(self, stack: AsyncExitStack) -> AsyncIterator[str]:
-        client, request = self._client, self._request
-        transport, endpoint = client.transport, client.endpoint
-        try:
-            return await stack.enter_async_context(
-                transport.stream_lines_async(endpoint.url, request.payload, endpoint.headers_async)
-            )
-        except APIStatusError as error:
-            retry = client.fallback_for(request, error)
-            if retry is None:
-                raise
-        self._request = retry
-        return await stack.enter_async_context(
-            transport.stream_lines_async(endpoint.url, retry.payload, endpoint.headers_async)
-        )
 
-    async def _generate(self) -> AsyncGenerator[StreamingChunk, None]:
-        decoder = SSEDecoder()
-        decode, feed = decoder.feed, self._assembler.feed
-        async with AsyncExitStack() as stack:
-            lines = await self._open(stack)  # failures while opening are raised as they are (see sync)
-            try:
-                async for line in lines:
-                    data = decode(line)
-                    if data is None:
-                        continue
-                    if data == DONE:
-                        break
+async def _open_async(state: _StreamState, stack: AsyncExitStack) -> AsyncLineStream:
+    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers_async
+    lines, state.request = await state.client.with_fallback_async(
+        state.request,
+        lambda sent: stack.enter_async_context(transport.stream_lines_async(url, sent.payload, headers)),
+    )
+    return lines
+
+
+async def _generate_async(state: _StreamState) -> AsyncGenerator[StreamingChunk, None]:
+    decoder = SSEDecoder()
+    decode, feed, is_end = decoder.feed, state.assembler.feed, state.client.codec.is_end
+    async with AsyncExitStack() as stack:
+        lines = await _open_async(state, stack)  # failures while opening are raised as they are (see sync)
+        try:
+            async for line in lines:
+                data = decode(line)
+                if data is None:
+                    continue
+                if is_end(data):
+                    break
+                for chunk in feed(data):
+                    yield chunk
+            else:
+                data = decoder.flush()
+                if data is not None and not is_end(data):
                     for chunk in feed(data):
                         yield chunk
-                else:
-                    data = decoder.flush()
-                    if data is not None and data != DONE:
-                        for chunk in feed(data):
-                            yield chunk
-                    self._check_closed_early()
-            except Exception as error:
-                raise self._failed(error) from (None if isinstance(error, APIError) else error)
-        self._done()
+                state.check_closed_early()
+            state.finish()
+        except Exception as error:
+            raise state.failed(error) from (None if isinstance(error, APIError) else error)

@@ -13,7 +13,8 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
   and asks ``_auth_headers()`` for the credential headers. A provider with another way to
   authenticate overrides only ``_auth_headers()``, raising ``ConfigurationError`` naming the
   setting to fix. Nothing is resolved at construction.
-- ``url``: the full URL to POST to (query string included, e.g. Azure's ``api-version``).
+- ``url_for(path)``: the full URL to POST a protocol's path to (query string included, e.g.
+  Azure's ``api-version``).
 - ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
   ``headers_async`` may await an async provider; by default it returns ``headers()``.
@@ -119,11 +120,11 @@ class OpenAIEndpoint:
         self._headers: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never shows the key
-        return f"{type(self).__name__}(url={self.url!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/chat/completions"
+    def url_for(self, path: str) -> str:
+        """The URL to POST a protocol's ``path`` (e.g. ``/chat/completions``) to."""
+        return f"{self.base_url}{path}"
 
     def resolve(self) -> None:
         headers = {"Content-Type": "application/json", **self._default_headers}

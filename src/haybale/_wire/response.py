@@ -74,21 +74,45 @@ def _choice_message(
     if choice_extra:
         meta.update(choice_extra)
     calls = [_tool_call(call) for call in message.get("tool_calls") or ()]
+    text, thinking, others = split_content(message.get("content"))
+    if others:
+        meta["other_content_parts"] = others
     return ChatMessage.from_assistant(
-        text=_text(message.get("content")) or None,
+        text=text or None,
         meta=meta,
         tool_calls=calls or None,
         reasoning=reasoning_from(
-            message.get("reasoning_content") or message.get("reasoning"), message.get("reasoning_details")
+            message.get("reasoning_content") or message.get("reasoning") or thinking,
+            message.get("reasoning_details"),
         ),
     )
 
 
-def _text(content: Any) -> str | None:
-    # A few servers answer with content parts instead of a plain string.
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content if isinstance(content, str) else None
+def split_content(content: Any) -> tuple[str, str, list[Any]]:
+    """(text, thinking, other parts) of a message's or a delta's ``content``.
+
+    Most servers send a string. Mistral sends a list of parts, both whole and streamed:
+    ``{"type": "text", "text": ...}`` and ``{"type": "thinking", "thinking": [<text parts>]}``.
+    Thinking becomes reasoning; parts of any other kind are returned apart, so that they are kept
+    in the reply's meta but never passed on as text.
+    """
+    if isinstance(content, str):
+        return content, "", []
+    if not isinstance(content, list):
+        return "", "", []
+    text: list[str] = []
+    thinking: list[str] = []
+    others: list[Any] = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            text.append(part["text"])
+        elif kind == "thinking":
+            inner, _, _ = split_content(part.get("thinking"))
+            thinking.append(inner)
+        else:
+            others.append(part)
+    return "".join(text), "".join(thinking), others
 
 
 def _tool_call(call: Mapping[str, Any]) -> ToolCall:

@@ -1,6 +1,10 @@
-"""Server-sent events: raw body lines in, event payloads out.
+"""Server-sent events: raw body bytes in, lines out (``LineSplitter``), lines in, event payloads out
+(``SSEDecoder``).
 
-A pure state machine shared by the sync and async stream loops. It follows the parts of the SSE
+Both are pure state machines shared by the sync and async stream loops. The splitter follows the
+SSE specification rather than a general text splitter: the body is UTF-8 whatever ``charset`` the
+response header declares, a leading byte-order mark is dropped, and only CR, LF and CRLF end a line
+(U+2028, U+2029 or U+0085 inside a JSON string are text, not line breaks). The decoder follows the
 format that chat servers actually use: ``data:`` fields (several in one event are joined with a
 newline), ``event:`` names, comment lines starting with ``:`` (ignored: OpenRouter sends
 ``: OPENROUTER PROCESSING`` as a keep-alive), and a blank line that ends the event. The OpenAI
@@ -10,6 +14,56 @@ convention ``data: [DONE]`` marks the end of the stream.
 from __future__ import annotations
 
 DONE = "[DONE]"
+_BOM = b"\xef\xbb\xbf"
+_LINE_ENDS = (b"\r", b"\n")
+
+
+class LineSplitter:
+    """Turn body bytes, cut anywhere, into lines (decoded, without their line endings).
+
+    ``feed`` returns the lines completed by a piece of the body; ``flush`` returns the last line when
+    the body ended without a line ending. Splitting happens on bytes, which is safe because no UTF-8
+    sequence contains the bytes of CR or LF; each complete line is then decoded on its own, so a
+    multi-byte character cut between two pieces is never garbled.
+    """
+
+    __slots__ = ("_pending", "_skip_lf", "_started")
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._skip_lf = False  # the last piece ended with CR: an LF opening the next one ends no line
+        self._started = False
+
+    def feed(self, data: bytes) -> list[str]:
+        if not data:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if data[0] == 0x0A:
+                data = data[1:]
+        if self._pending:
+            data = self._pending + data
+            self._pending = b""
+        if not self._started:
+            if len(data) < len(_BOM) and _BOM.startswith(data):
+                self._pending = data  # maybe the start of a byte-order mark: wait for more
+                return []
+            self._started = True
+            if data.startswith(_BOM):
+                data = data[len(_BOM) :]
+        # bytes.splitlines splits on CR, LF and CRLF only (unlike str.splitlines).
+        lines = data.splitlines()
+        if not data.endswith(_LINE_ENDS):
+            self._pending = lines.pop() if lines else b""
+        elif data[-1] == 0x0D:
+            self._skip_lf = True
+        return [line.decode("utf-8", "replace") for line in lines]
+
+    def flush(self) -> list[str]:
+        """The unterminated last line, if the body ended in the middle of one."""
+        pending, self._pending = self._pending, b""
+        self._started = True
+        return [pending.decode("utf-8", "replace")] if pending else []
 
 
 class SSEDecoder:

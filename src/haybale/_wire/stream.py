@@ -15,6 +15,8 @@ Tolerated, because real servers do it (see DESIGN.md):
   parameters, invalid JSON (kept visible): see ``response.parse_arguments``;
 - chunks with empty ``choices`` (Azure filter results, the usage chunk), choices without
   ``delta``, usage in any chunk (the last non-empty value wins), SSE comments (handled earlier);
+- ``delta.content`` as a list of parts (Mistral): text parts are text, thinking parts reasoning,
+  other parts kept in the reply's ``meta["other_content_parts"]`` (``response.split_content``);
 - an ``error`` object inside a 200 stream (OpenRouter), or ``finish_reason: "error"``: raises
   ``APIResponseError`` whose ``partial`` is the reply assembled so far.
 
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from jiter import from_json
 
-from haybale._wire.response import parse_arguments, reasoning_from
+from haybale._wire.response import parse_arguments, reasoning_from, split_content
 from haybale.dataclasses import ChatMessage, ReasoningContent, StreamingChunk, ToolCall, ToolCallDelta
 from haybale.errors import APIResponseError
 
@@ -66,6 +68,7 @@ class StreamAssembler:
         self._reasoning: list[str] = []
         self._details: list[dict[str, Any]] = []
         self._refusal: list[str] = []
+        self._other_parts: list[Any] = []
         self._logprobs: dict[str, list[Any]] = {}
         self._calls: list[_Call] = []
         self._by_index: dict[Any, _Call] = {}
@@ -130,6 +133,10 @@ class StreamAssembler:
         content = delta.get("content")
         calls = delta.get("tool_calls")
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if content is not None and not isinstance(content, str):
+            content, thinking, others = split_content(content)
+            reasoning = reasoning or thinking
+            self._other_parts.extend(others)
         details = delta.get("reasoning_details")
         if delta.get("refusal"):
             self._refusal.append(delta["refusal"])
@@ -309,8 +316,21 @@ class StreamAssembler:
         return self._build(warn=True)
 
     def partial(self) -> ChatMessage | None:
-        """The reply so far, for an error raised mid-stream (None before the first chunk)."""
-        return self._build(warn=False) if self._started is not None else None
+        """The reply so far, for an error raised mid-stream (None before the first chunk).
+
+        When the shape that broke the stream also breaks building the whole reply (a tool name
+        that is not a string, say), the text and reasoning received are still returned.
+        """
+        if self._started is None:
+            return None
+        try:
+            return self._build(warn=False)
+        except Exception:
+            return ChatMessage.from_assistant(
+                text="".join(self._text) or None,
+                meta={"model": self.model, "finish_reason": self.finish_reason, "usage": self.usage},
+                reasoning=reasoning_from("".join(self._reasoning), None),
+            )
 
     def _build(self, *, warn: bool) -> ChatMessage:
         meta: dict[str, Any] = {
@@ -324,6 +344,8 @@ class StreamAssembler:
             meta["logprobs"] = self._logprobs
         if self._refusal:
             meta["refusal"] = "".join(self._refusal)
+        if self._other_parts:
+            meta["other_content_parts"] = self._other_parts
         meta.update(self._extra)
         calls = []
         for call in self._calls:

@@ -205,14 +205,18 @@ def check_init(
         check_streamable(generation_kwargs)
     check_timeout("timeout", timeout)
     check_retries("max_retries", max_retries)
-    if http_client_kwargs is not None and not isinstance(http_client_kwargs, dict):
-        raise TypeError(
-            "http_client_kwargs must be a dict of httpx2.Client arguments, "
-            f"got {type(http_client_kwargs).__name__}."
-        )
-    headers = http_client_kwargs.get("headers") if http_client_kwargs else None
-    if isinstance(headers, dict):  # httpx2 also takes other shapes; those it checks itself
-        check_headers("http_client_kwargs['headers']", headers)
+    if http_client_kwargs is not None:
+        if not isinstance(http_client_kwargs, dict):
+            raise TypeError(
+                "http_client_kwargs must be a dict of httpx2.Client arguments, "
+                f"got {type(http_client_kwargs).__name__}."
+            )
+        from haybale._wire.backends import check_keys
+
+        check_keys(http_client_kwargs)
+        headers = http_client_kwargs.get("headers")
+        if isinstance(headers, dict):  # the backends also take other shapes; those they check themselves
+            check_headers("http_client_kwargs['headers']", headers)
 
 
 def env_url(name: str) -> str | None:

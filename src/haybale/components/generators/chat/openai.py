@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from haybale._wire.call import ChatClient, names_refused_field
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from haybale._wire.chat_stream import AsyncChatStream, ChatStream
     from haybale._wire.request import ChatRequest
     from haybale._wire.transport import Transport
+
+# Warming up is rare, so one lock serves every generator (a lock per instance would stop generators
+# from being deep-copied or pickled). Re-entrant because a tool's warm_up may warm another generator.
+_WARM_UP_LOCK = threading.RLock()
 
 
 @component
@@ -134,23 +139,29 @@ class OpenAIChatGenerator:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def warm_up(self) -> None:
-        """Resolve the API key, prepare the HTTP client and warm the tools up (once; idempotent)."""
-        if self._client is None:
-            endpoint = self._make_endpoint()
-            endpoint.resolve()
-            self._client = ChatClient(
-                endpoint,
-                self._make_transport(endpoint.provider),
-                ComponentInfo.from_component(self),
-                rejected=self._server_rejects,
-            )
-        if not self._tools_warm:
-            if isinstance(self.tools, Toolset):
-                self.tools.warm_up()
-            else:
-                for item in self.tools or ():
-                    item.warm_up()
-            self._tools_warm = True
+        """Resolve the API key, prepare the HTTP client and warm the tools up (once; idempotent).
+
+        Safe to call from several threads at once: they share one client.
+        """
+        if self._client is not None and self._tools_warm:
+            return
+        with _WARM_UP_LOCK:
+            if self._client is None:
+                endpoint = self._make_endpoint()
+                endpoint.resolve()
+                self._client = ChatClient(
+                    endpoint,
+                    self._make_transport(endpoint.provider),
+                    ComponentInfo.from_component(self),
+                    rejected=self._server_rejects,
+                )
+            if not self._tools_warm:
+                if isinstance(self.tools, Toolset):
+                    self.tools.warm_up()
+                else:
+                    for item in self.tools or ():
+                        item.warm_up()
+                self._tools_warm = True
 
     def close(self) -> None:
         """Close the HTTP connections; the next call opens new ones."""
