@@ -133,7 +133,8 @@ class APIStatusError(APIError):
     """The server answered with a non-2xx status.
 
     ``status_code`` is the HTTP status and ``body`` the error payload (parsed JSON when possible,
-    else text). Neither ever contains the request's credentials: only the server's answer is kept.
+    else text). Neither ever contains the request's credentials: only the server's answer is kept,
+    and any credential the server echoes back is replaced by ``[redacted]``.
     ``headers`` holds the response headers (names in lower case), and ``retry_after`` the pause in
     seconds the server asked for (``retry-after-ms`` or ``Retry-After``), or None.
     """
