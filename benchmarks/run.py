@@ -35,6 +35,7 @@ class PeerSpec:
     script: str
     import_stmt: str
     package: str
+    in_pipelines: bool = False  # runs the "pipeline" phase (a chat generator inside Haystack)
 
 
 PEERS = {
@@ -44,6 +45,7 @@ PEERS = {
         "haybale.py",
         "from haybale.components.generators.chat import OpenAIChatGenerator",
         "haybale",
+        in_pipelines=True,
     ),
     "openai": PeerSpec("openai", "openai", "openai_sdk.py", "from openai import OpenAI", "openai"),
     "haystack": PeerSpec(
@@ -52,6 +54,7 @@ PEERS = {
         "haystack.py",
         "from haystack.components.generators.chat import OpenAIChatGenerator",
         "haystack-ai",
+        in_pipelines=True,
     ),
     "langchain": PeerSpec(
         "langchain",
@@ -63,7 +66,7 @@ PEERS = {
     # Not a peer: plain httpx2 + jiter, the floor of the transport haybale is built on.
     "httpx2": PeerSpec("httpx2", "haybale", "httpx2_raw.py", "import httpx2, jiter", "httpx2"),
 }
-PHASES = ("import", "sequential", "streaming", "concurrency")
+PHASES = ("import", "sequential", "streaming", "concurrency", "pipeline")
 # Keep the peers quiet and offline: no telemetry, no tracing.
 CLIENT_ENV = {
     "HAYSTACK_TELEMETRY_ENABLED": "False",
@@ -194,6 +197,8 @@ def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace
             for phase in phases:
                 shift = repeat % len(peers)
                 for peer in peers[shift:] + peers[:shift]:
+                    if phase == "pipeline" and not peer.in_pipelines:
+                        continue
                     result = measure_phase(peer, phase, server, args)
                     runs[phase][peer.name].append(result)
                     print(

@@ -14,13 +14,15 @@ from fake_server import FakeServer
 from processes import haybale_command as _haybale_command
 
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "OPENROUTER_")
+# Both libraries' allowlists are honoured: a developer's own setting must not loosen refusal tests.
+_ALLOWLIST_VARS = ("HAYBALE_DESERIALIZATION_ALLOWLIST", "HAYSTACK_DESERIALIZATION_ALLOWLIST")
 
 
 @pytest.fixture(autouse=True)
 def _clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's real keys and endpoints out of every test."""
     for name in list(os.environ):
-        if name.startswith(_PROVIDER_ENV_PREFIXES):
+        if name.startswith(_PROVIDER_ENV_PREFIXES) or name in _ALLOWLIST_VARS:
             monkeypatch.delenv(name)
 
 

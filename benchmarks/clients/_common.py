@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 # The peer scripts are named like the libraries they drive (haystack.py, haybale.py): take their folder
 # off the import path so that ``import haystack`` finds the library, not the script.
@@ -46,6 +47,9 @@ class Peer:
     sync_calls: Callable[[str], tuple[Callable[[], str], Callable[[], tuple[int, str, str | None]]]]
     # Given the base URL (called inside the event loop), returns an async call returning the text.
     async_call: Callable[[str], Callable[[], Awaitable[str]]]
+    # Given the base URL, returns a call that runs a Haystack pipeline (ChatPromptBuilder -> the
+    # library's chat generator) and returns the reply text; only peers that run inside Haystack.
+    pipeline_call: Callable[[str], Callable[[], str]] | None = None
 
 
 @contextlib.contextmanager
@@ -83,6 +87,39 @@ def _check(text: str | None, expected: str, what: str) -> None:
 
 def sequential(peer: Peer, url: str, calls: int) -> dict[str, float]:
     call, _ = peer.sync_calls(url)
+    return _call_loop(call, calls)
+
+
+def in_haystack_pipeline(generator: Any) -> Callable[[], str]:
+    """A call running the pipeline both pipeline peers share: ChatPromptBuilder -> ``generator``.
+
+    The two runs differ only in the generator class; haystack-ai is imported here, in the peer's venv.
+    """
+    from haystack import Pipeline
+    from haystack.components.builders import ChatPromptBuilder
+    from haystack.dataclasses import ChatMessage
+
+    pipe = Pipeline()
+    template = [ChatMessage.from_user("Say {{ word }}.")]
+    pipe.add_component("prompt", ChatPromptBuilder(template=template, required_variables=["word"]))
+    pipe.add_component("llm", generator)
+    pipe.connect("prompt.prompt", "llm.messages")
+    data = {"prompt": {"word": "hello"}}
+
+    def call() -> str:
+        return pipe.run(data)["llm"]["replies"][0].text or ""
+
+    return call
+
+
+def pipeline(peer: Peer, url: str, calls: int) -> dict[str, float]:
+    """Like ``sequential``, each call being one run of a Haystack pipeline around the generator."""
+    if peer.pipeline_call is None:
+        raise SystemExit("this peer does not run inside Haystack pipelines")
+    return _call_loop(peer.pipeline_call(url), calls)
+
+
+def _call_loop(call: Callable[[], str], calls: int) -> dict[str, float]:
     for _ in range(WARM_UP_CALLS):
         _check(call(), REPLY_TEXT, "warm-up reply")
     start_cpu, start_wall = _cpu(), time.perf_counter()
@@ -134,7 +171,7 @@ def concurrency(peer: Peer, url: str, calls: int, in_flight: int) -> dict[str, f
 
 def main(peer: Peer) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("phase", choices=["sequential", "streaming", "concurrency"])
+    parser.add_argument("phase", choices=["sequential", "streaming", "concurrency", "pipeline"])
     parser.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--chunks", type=int, default=20_000)
@@ -145,6 +182,8 @@ def main(peer: Peer) -> None:
             result = sequential(peer, args.url, args.calls)
         elif args.phase == "streaming":
             result = streaming(peer, args.url, args.chunks)
+        elif args.phase == "pipeline":
+            result = pipeline(peer, args.url, args.calls)
         else:
             result = concurrency(peer, args.url, args.calls, args.in_flight)
     except CheckFailed as exc:

@@ -6,7 +6,8 @@ The tree::
     ├── ConfigurationError (also ValueError)    bad or missing settings: no API key, no endpoint, bad option
     ├── SerializationError (also ValueError)    a value that refuses to be written, e.g. a token Secret
     ├── DeserializationError (also ValueError)  a dict that cannot be read back
-    │   └── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   ├── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   └── DeserializationTypeError            a value of the wrong type in it (also TypeError)
     ├── SchemaGenerationError (also ValueError) no JSON schema can be built for a tool's function
     ├── ToolInvocationError                     a tool's function raised
     └── APIError                                talking to the provider failed
@@ -56,6 +57,13 @@ class DeserializationError(HaybaleError, ValueError):
 
 class UnsafeImportError(DeserializationError):
     """A serialized dict names a module outside haybale and the deserialization allowlist."""
+
+
+class DeserializationTypeError(DeserializationError, TypeError):
+    """A serialized dict holds a value of the wrong type (a str where a list of tools belongs).
+
+    Also a ``TypeError``, which is what Haystack raises for the same dicts.
+    """
 
 
 class SchemaGenerationError(HaybaleError, ValueError):
@@ -239,6 +247,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",
+    "DeserializationTypeError",
     "HaybaleError",
     "InternalServerError",
     "NotFoundError",

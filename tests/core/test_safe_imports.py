@@ -71,6 +71,26 @@ def test_allowlist_prefixes_match_on_dot_boundaries(
     assert is_allowed(name) is allowed
 
 
+@pytest.mark.parametrize("spelling", ["myapp", "myapp.*", " myapp.* "])
+def test_haystacks_allowlist_variable_is_honoured_in_its_own_spelling(
+    monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    assert not is_allowed("myapp.tools.f")
+    monkeypatch.setenv("HAYSTACK_DESERIALIZATION_ALLOWLIST", f"other.*,{spelling}")
+    assert is_allowed("myapp.tools.f")
+    assert is_allowed("myapp")
+    assert is_allowed("other.x")
+    assert not is_allowed("myapplication.f")
+
+
+def test_both_allowlist_variables_count_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "first")
+    monkeypatch.setenv("HAYSTACK_DESERIALIZATION_ALLOWLIST", "second.*")
+    assert is_allowed("first.f")
+    assert is_allowed("second.f")
+    assert not is_allowed("third.f")
+
+
 def test_import_class_refuses_non_classes_and_unknown_names(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DeserializationError, match="not a class"):
         import_class_by_name("haybale.utils.serialize_callable")

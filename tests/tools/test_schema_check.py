@@ -15,6 +15,10 @@ from haybale.tools._schema_check import check_parameters_schema
     [
         {"type": "object", "properties": {}},
         {"type": "object"},
+        # no "type" at all: Haystack accepts these (the properties imply an object), so haybale does too
+        {"properties": {"city": {"type": "string"}}, "required": ["city"]},
+        {},
+        {"type": ["object", "null"], "properties": {}},
         {
             "type": "object",
             "properties": {
@@ -39,7 +43,7 @@ def test_valid_schemas_pass(schema: dict[str, Any]) -> None:
     [
         ("not a dict", "", "must be a JSON schema dict"),
         ({"type": "string"}, "", "must be an object schema"),
-        ({"properties": {}}, "", "must be an object schema"),
+        ({"type": "array", "items": {"type": "string"}}, "", "must be an object schema"),
         ({"type": "object", "properties": []}, "parameters.properties", "dict of name -> schema"),
         ({"type": "object", "properties": {"a": "string"}}, "parameters.properties.a", "must be a dict"),
         (

@@ -2,8 +2,9 @@
 
 Names written by Haystack are translated to haybale's (``haystack.`` and ``haystack_integrations.``
 become ``haybale.``, plus a few paths that moved). A name is then imported only if it lies inside
-``haybale`` or inside a module prefix listed in ``HAYBALE_DESERIALIZATION_ALLOWLIST`` (comma-separated,
-read at each call): a dict from an untrusted file must not be able to name ``os.system``.
+``haybale`` or inside a module prefix listed in ``HAYBALE_DESERIALIZATION_ALLOWLIST`` or Haystack's
+``HAYSTACK_DESERIALIZATION_ALLOWLIST`` (comma-separated, read at each call): a dict from an untrusted
+file must not be able to name ``os.system``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 from haybale.errors import DeserializationError, UnsafeImportError
 
 ALLOWLIST_ENV_VAR = "HAYBALE_DESERIALIZATION_ALLOWLIST"
+# Haystack's variable is honoured too, so a deployment configured for Haystack loads the same dicts.
+HAYSTACK_ALLOWLIST_ENV_VAR = "HAYSTACK_DESERIALIZATION_ALLOWLIST"
+ALLOWLIST_ENV_VARS = (ALLOWLIST_ENV_VAR, HAYSTACK_ALLOWLIST_ENV_VAR)
 
 # Haystack paths whose haybale home is not the plain prefix swap.
 _RENAMED: dict[str, str] = {
@@ -87,9 +91,12 @@ def to_haybale_name(name: str) -> str:
 
 
 def allowed_prefixes() -> tuple[str, ...]:
-    """``haybale`` plus the prefixes in ``HAYBALE_DESERIALIZATION_ALLOWLIST`` right now."""
-    listed = os.environ.get(ALLOWLIST_ENV_VAR, "")
-    extra = (p.strip().rstrip(".") for p in listed.split(","))
+    """``haybale`` plus the prefixes listed in both allowlist variables right now.
+
+    Haystack's spelling ``pkg.*`` means the prefix ``pkg``, as it does there.
+    """
+    listed = ",".join(os.environ.get(name, "") for name in ALLOWLIST_ENV_VARS)
+    extra = (p.strip().removesuffix(".*").rstrip(".") for p in listed.split(","))
     return ("haybale", *(p for p in extra if p))
 
 

@@ -64,6 +64,17 @@ def guess_mime_type(data: bytes, name: str | None) -> str | None:
     return mimetypes.guess_type(name)[0]
 
 
+def warn_unknown_mime_type(what: str) -> None:
+    """Log that no MIME type could be found for a part (providers may then mishandle it)."""
+    import logging  # only on this path: most parts carry or reveal their type
+
+    logging.getLogger("haybale.dataclasses").warning(
+        "Could not tell the MIME type of this %s from its bytes; without one, providers may reject or "
+        "misread it. Pass mime_type=... (e.g. 'application/pdf').",
+        what,
+    )
+
+
 def read_file(file_path: str | Path) -> bytes:
     from pathlib import Path
 

@@ -15,14 +15,16 @@ from haybale.dataclasses._binary import (
     guess_mime_type,
     read_file,
     truncated,
+    warn_unknown_mime_type,
 )
+from haybale.dataclasses._pydantic import DictBacked
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 @dataclass(repr=False)
-class FileContent:
+class FileContent(DictBacked):
     """A file as base64 text, with its MIME type and file name.
 
     With ``validation=True`` (the default) the base64 is checked and a missing ``mime_type`` is
@@ -46,6 +48,8 @@ class FileContent:
             )
         if not self.mime_type:
             self.mime_type = guess_mime_type(data, self.filename)
+            if not self.mime_type:
+                warn_unknown_mime_type("file")
 
     def __repr__(self) -> str:
         return (

@@ -27,10 +27,13 @@ def check_parameters_schema(parameters: Any) -> None:
     found = json_problem(parameters)
     if found is not None:
         raise ValueError(f"Invalid JSON schema at parameters{found.shown_path}: it {found.problem}")
-    if parameters.get("type") != "object":
+    # A schema without "type" is accepted (Haystack accepts it; an object is implied by
+    # "properties"); one that names another type cannot describe keyword arguments.
+    kind = parameters.get("type", "object")
+    if kind != "object" and not (isinstance(kind, list) and "object" in kind):
         raise ValueError(
             f"Tool parameters must be an object schema ('type': 'object'), got type "
-            f"{parameters.get('type')!r}: put the arguments under 'properties'."
+            f"{kind!r}: put the arguments under 'properties'."
         )
     _check(parameters, "parameters")
 

@@ -81,8 +81,8 @@ def test_bad_init_arguments_are_named(kwargs: dict[str, Any], error: type[Except
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"azure_endpoint": 123}, TypeError, r"azure_endpoint must be a URL string"),
-        ({"api_version": 2024}, TypeError, r"api_version must be a string"),
+        ({"azure_endpoint": 123}, TypeError, r"azure_endpoint must be a str or a Secret, got int"),
+        ({"api_version": 2024}, TypeError, r"api_version must be a str or a Secret, got int"),
         ({"azure_deployment": 5}, TypeError, r"azure_deployment must be a string"),
         (
             {"default_headers": {"X-Team": 1}},

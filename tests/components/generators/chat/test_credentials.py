@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from fake_server import Reply
-from haybale.components.generators.chat import AzureOpenAIChatGenerator
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 from payloads import completion, text_chunks
@@ -139,11 +138,13 @@ def test_async_token_provider_tokens_are_stripped_or_refused(
     assert [r.headers["authorization"] for r in fake_server.requests] == [f"Bearer {KEY}"]
 
 
-def test_whitespace_only_azure_credentials_are_missing_at_construction(fake_server: Any) -> None:
-    with pytest.raises(ConfigurationError, match="No credentials for Azure OpenAI"):
-        AzureOpenAIChatGenerator(
-            azure_endpoint=fake_server.base_url, api_key=Secret.from_token("\n"), azure_ad_token=None
-        )
+def test_whitespace_only_azure_credentials_count_as_missing(
+    make_azure: Any, fake_server: Any, parity: Any
+) -> None:
+    generator = make_azure(api_key=Secret.from_token("\n"), azure_ad_token=None)
+    error = parity.raises(ConfigurationError, generator, "hi")
+    assert "No credentials for Azure OpenAI" in str(error)
+    assert fake_server.requests == []
 
 
 def test_no_header_value_reaches_a_log_line_even_at_debug(

@@ -106,7 +106,7 @@ def check_url_type(name: str, value: Any) -> None:
         )
 
 
-def check_url(name: str, value: Any) -> None:
+def check_url(name: str, value: Any, *, show: bool = True) -> None:
     """An http(s) URL without whitespace; None is allowed (the provider's default is used).
 
     Called when the endpoint is made (warm_up or the first call), not at construction: Haystack
@@ -123,9 +123,9 @@ def check_url(name: str, value: Any) -> None:
         or not rest.strip("/")
         or any(c.isspace() or not c.isprintable() for c in value)
     ):
+        got = f", got {value!r}" if show else ""
         raise ConfigurationError(
-            f"{name} must be an http:// or https:// URL such as 'https://api.openai.com/v1' "
-            f"(no spaces), got {value!r}."
+            f"{name} must be an http:// or https:// URL such as 'https://api.openai.com/v1' (no spaces){got}."
         )
 
 

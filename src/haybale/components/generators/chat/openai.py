@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from haybale._wire.call import ChatClient, names_refused_field
 from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
@@ -76,6 +76,26 @@ class OpenAIChatGenerator:
     """
 
     _KEY_ENV_VAR = "OPENAI_API_KEY"  # named in error messages; each provider subclass sets its own
+
+    #: Chat models known to work with this generator; not a limit (any model name is sent as given).
+    SUPPORTED_MODELS: ClassVar[list[str]] = [
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5-pro",
+        "gpt-5.1",
+        "gpt-5.2",
+        "gpt-5.2-pro",
+        "gpt-5.4",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4-turbo",
+        "gpt-4",
+        "gpt-3.5-turbo",
+    ]
 
     def __init__(
         self,

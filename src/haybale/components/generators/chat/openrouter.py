@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from haybale._wire.openrouter import DEFAULT_OPENROUTER_URL, OpenRouterEndpoint
 from haybale.components.generators.chat._checks import check_headers, check_url
@@ -39,6 +39,18 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
     """
 
     _KEY_ENV_VAR = "OPENROUTER_API_KEY"
+
+    #: A few of the models OpenRouter routes to (``provider/model``); any of its model ids works.
+    SUPPORTED_MODELS: ClassVar[list[str]] = [
+        "openai/gpt-4o-mini",
+        "openai/gpt-4o",
+        "openai/gpt-5-mini",
+        "anthropic/claude-sonnet-4",
+        "google/gemini-2.5-flash",
+        "deepseek/deepseek-r1",
+        "meta-llama/llama-3.3-70b-instruct",
+        "mistralai/mistral-small-3.2-24b-instruct",
+    ]
 
     def __init__(
         self,
