@@ -165,3 +165,13 @@ def test_help_lists_the_commands(run_cli: RunCli, clean_env: dict[str, str]) -> 
 def test_provider_follows_the_keys_that_are_set(env: dict[str, str], expected: str) -> None:
     assert choose_provider(None, env) == expected
     assert choose_provider("openrouter", env) == "openrouter"
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "pyreqwest"), ("httpx2", "httpx2")])
+def test_version_names_the_http_backend(
+    run_cli: RunCli, clean_env: dict[str, str], chosen: str | None, expected: str
+) -> None:
+    env = dict(clean_env, **({"HAYBALE_HTTP_BACKEND": chosen} if chosen else {}))
+    result = run_cli("--version", env=env)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"haybale 0.1.0 (HTTP backend: {expected})"

@@ -127,6 +127,7 @@ def test_image_resizing_needs_pillow_or_shrinks(tmp_path: Path) -> None:
         assert ImageContent.from_file_path(path, size=(10, 10)).mime_type == "image/png"
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_image_from_url_records_the_url(fake_server: Any) -> None:
     fake_server.script(Reply.text(PNG_BYTES, content_type="image/png"))
     url = f"{fake_server.base_url}/dot.png"
@@ -135,6 +136,7 @@ def test_image_from_url_records_the_url(fake_server: Any) -> None:
     assert image.meta == {"url": url, "k": 1, "content_type": "image/png"}
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_image_from_url_retries_then_fails_clearly(fake_server: Any) -> None:
     fake_server.script(Reply.text("busy", status=503), Reply.text(PNG_BYTES, content_type="image/png"))
     assert ImageContent.from_url(f"{fake_server.base_url}/x.png", retry_attempts=1).mime_type == "image/png"
@@ -162,7 +164,10 @@ def test_file_from_file_path_defaults_the_name(tmp_path: Path) -> None:
     assert FileContent.from_file_path(path, filename="other.pdf").filename == "other.pdf"
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_file_from_url_names_it_after_the_path(fake_server: Any) -> None:
+    moved = Reply.text("", status=302, headers={"Location": "/v1/files/annual%20report.pdf"})
+    fake_server.script(moved)  # redirects are followed
     fake_server.script(Reply.text(PDF_BYTES, content_type="application/pdf"))
     file = FileContent.from_url(f"{fake_server.base_url}/files/annual%20report.pdf")
     assert (file.filename, file.mime_type) == ("annual report.pdf", "application/pdf")
@@ -237,6 +242,19 @@ def test_from_dict_names_missing_keys_with_a_value_error(
 ) -> None:
     with pytest.raises(ValueError, match=f"missing {missing}"):
         cls.from_dict(data)
+
+
+def test_the_data_model_imports_no_http_library_or_wire_layer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, haybale.dataclasses; "
+        "print(sorted(m for m in sys.modules if m.startswith(('httpx2', 'pyreqwest', 'haybale._wire', "
+        "'haybale._http'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def _b64(data: bytes) -> str:

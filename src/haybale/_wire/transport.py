@@ -2,7 +2,7 @@
 
 It knows nothing about chat: callers hand it bytes and a headers callable, and get back parsed JSON
 or lines. Headers are asked for again on every attempt so refreshed tokens are picked up. The bytes
-move through a backend (``haybale._wire.backends``: pyreqwest by default, httpx2 for compatibility);
+move through a backend (``haybale._http``: pyreqwest by default, httpx2 for compatibility);
 everything here is shared by both, so a fix lands once.
 """
 
@@ -25,6 +25,13 @@ from weakref import WeakKeyDictionary
 
 import jiter
 
+from haybale._http import (
+    TransportFailure,
+    check_keys,
+    make_async_client,
+    make_sync_client,
+    settings_for,
+)
 from haybale._wire import _http_errors as errs
 from haybale._wire._retry import RetryPolicy
 from haybale._wire.sse import LineSplitter
@@ -33,8 +40,7 @@ from haybale.errors import APIError, APIStatusError
 if TYPE_CHECKING:
     import asyncio
 
-    from haybale._wire.backends import AsyncClient, AsyncResponse, ClientSettings, Response, SyncClient
-    from haybale._wire.backends import TransportFailure as TransportFailureT
+    from haybale._http import AsyncClient, AsyncResponse, ClientSettings, Response, SyncClient
 
 HeadersFn = Callable[[], Mapping[str, str]]
 AsyncHeadersFn = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
@@ -65,8 +71,6 @@ class Transport:
         never_retry: Callable[[APIStatusError], bool] | None = None,
         secrets_of: Callable[[Mapping[str, str]], Iterable[str]] | None = None,
     ) -> None:
-        from haybale._wire.backends import check_keys
-
         self.provider = provider
         self.timeout = timeout
         self.client_kwargs = dict(client_kwargs or {})
@@ -100,12 +104,7 @@ class Transport:
         """The backend and its settings for this transport's ``client_kwargs`` (decided once)."""
         settings = self._settings
         if settings is None:
-            from haybale import __version__
-            from haybale._wire.backends import settings_for
-
-            settings = self._settings = settings_for(
-                self.client_kwargs, timeout=self.timeout, user_agent=f"haybale/{__version__}"
-            )
+            settings = self._settings = settings_for(self.client_kwargs, timeout=self.timeout)
         return settings
 
     def _check_process(self) -> None:
@@ -118,8 +117,6 @@ class Transport:
         self._check_process()
         client = self._client
         if client is None:
-            from haybale._wire.backends import make_sync_client
-
             with _CLIENT_LOCK:
                 client = self._client
                 if client is None:
@@ -135,8 +132,6 @@ class Transport:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            from haybale._wire.backends import make_async_client
-
             with _CLIENT_LOCK:  # threads may run loops of their own against one transport
                 client = self._async_clients.get(loop)
                 if client is None:
@@ -165,7 +160,7 @@ class Transport:
 
     # -- shared retry bookkeeping ----------------------------------------------------------------------
 
-    def _failure(self, url: str, failure: TransportFailureT) -> APIError:
+    def _failure(self, url: str, failure: TransportFailure) -> APIError:
         if failure.kind == "timeout":
             return errs.timeout_error(url, self.provider, self.timeout)
         if failure.kind == "decoding":
@@ -199,8 +194,6 @@ class Transport:
 
     def _send(self, url: str, body: bytes, headers: HeadersFn) -> Response:
         """POST until a 2xx arrives (returned with its body unread) or retries run out."""
-        from haybale._wire.backends import TransportFailure
-
         client = self._sync_client()
         attempt, waited = 0, 0.0
         while True:
@@ -227,8 +220,6 @@ class Transport:
 
     def post_json(self, url: str, body: bytes, headers: HeadersFn) -> tuple[Any, Mapping[str, str]]:
         """POST, retrying transient failures; returns (parsed JSON, response headers)."""
-        from haybale._wire.backends import TransportFailure
-
         response = self._send(url, body, headers)
         try:
             raw = response.read()
@@ -270,8 +261,6 @@ class Transport:
     async def _send_async(self, url: str, body: bytes, headers: AsyncHeadersFn) -> AsyncResponse:
         import asyncio
 
-        from haybale._wire.backends import TransportFailure
-
         client = self._async()
         attempt, waited = 0, 0.0
         while True:
@@ -301,8 +290,6 @@ class Transport:
         self, url: str, body: bytes, headers: AsyncHeadersFn
     ) -> tuple[Any, Mapping[str, str]]:
         """Async ``post_json``."""
-        from haybale._wire.backends import TransportFailure
-
         response = await self._send_async(url, body, headers)
         try:
             raw = await response.read()
@@ -343,8 +330,6 @@ class LineStream:
         self._splitter = LineSplitter()
 
     def __iter__(self) -> Iterator[str]:
-        from haybale._wire.backends import TransportFailure
-
         feed = self._splitter.feed
         try:
             for data in self._chunks:
@@ -376,8 +361,6 @@ class AsyncLineStream:
         self._splitter = LineSplitter()
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        from haybale._wire.backends import TransportFailure
-
         feed = self._splitter.feed
         try:
             async for data in self._chunks:

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="haybale", description="Chat with OpenAI, Azure OpenAI, OpenRouter or a local model."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and the HTTP backend, then exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     chat = commands.add_parser("chat", help="send a prompt (or chat interactively) and stream the reply")
@@ -89,13 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: worked out only when asked for (finding the HTTP backend is not free)."""
 
-    try:
-        return version("haybale")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> NoReturn:
+        from haybale._http import settings_for
+        from haybale._version import __version__
+        from haybale.errors import ConfigurationError
+
+        try:
+            backend = settings_for({}, timeout=1.0).backend
+        except ConfigurationError as error:
+            backend = f"none ({error})"
+        print(f"{parser.prog} {__version__} (HTTP backend: {backend})")
+        parser.exit()
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -211,7 +211,7 @@ def check_init(
                 "http_client_kwargs must be a dict of httpx2.Client arguments, "
                 f"got {type(http_client_kwargs).__name__}."
             )
-        from haybale._wire.backends import check_keys
+        from haybale._http import check_keys
 
         check_keys(http_client_kwargs)
         headers = http_client_kwargs.get("headers")

@@ -20,8 +20,8 @@ from pyreqwest import exceptions as native
 from pyreqwest.client import ClientBuilder, SyncClientBuilder
 from pyreqwest.proxy import ProxyBuilder
 
-from haybale._wire.backends._base import FailureKind, TransportFailure
-from haybale._wire.backends._options import ClientSettings
+from haybale._http._base import FailureKind, TransportFailure
+from haybale._http._options import ClientSettings
 
 
 class BackendUnavailable(Exception):
@@ -152,9 +152,9 @@ class SyncClient:
     def __init__(self, settings: ClientSettings) -> None:
         self._client = _build(_configure(SyncClientBuilder(), settings))
 
-    def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SyncResponse:
+    def send(self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST") -> SyncResponse:
         # Always opened as a stream, so a body that fails to decode is reported with its status.
-        request = self._client.post(url).headers(headers).body_bytes(body)
+        request = self._client.request(method, url).headers(headers).body_bytes(body)
         request = request.streamed_read_buffer_limit(0).build_streamed()
         try:
             return SyncResponse(request, request.__enter__())
@@ -169,8 +169,10 @@ class AsyncClient:
     def __init__(self, settings: ClientSettings) -> None:
         self._client = _build(_configure(ClientBuilder(), settings))
 
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> AsyncResponse:
-        request = self._client.post(url).headers(headers).body_bytes(body)
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST"
+    ) -> AsyncResponse:
+        request = self._client.request(method, url).headers(headers).body_bytes(body)
         request = request.streamed_read_buffer_limit(0).build_streamed()
         try:
             return AsyncResponse(request, await request.__aenter__())
