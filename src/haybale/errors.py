@@ -10,6 +10,9 @@ The tree::
     │   └── DeserializationTypeError            a value of the wrong type in it (also TypeError)
     ├── SchemaGenerationError (also ValueError) no JSON schema can be built for a tool's function
     ├── ToolInvocationError                     a tool's function raised
+    ├── LocalServerError                        the embedded local model server failed to start or died
+    ├── CommandError                            a ``haybale`` command failed for a reason it explains
+    │   └── UsageError                          the command line cannot work as given (exit status 2)
     └── APIError                                talking to the provider failed
         ├── APIConnectionError                  no connection, or it broke mid-way
         │   └── APITimeoutError                 connect/read timeout, or a stream that went idle
@@ -76,6 +79,18 @@ class ToolInvocationError(HaybaleError):
     def __init__(self, message: str, *, tool_name: str | None = None) -> None:
         super().__init__(message)
         self.tool_name = tool_name
+
+
+class LocalServerError(HaybaleError):
+    """The embedded local model server (``haybale.local``) failed to start, or died while starting."""
+
+
+class CommandError(HaybaleError):
+    """A ``haybale`` command failed for a reason it explains itself (exit status 1)."""
+
+
+class UsageError(CommandError):
+    """The command line cannot work as given (exit status 2)."""
 
 
 class APIError(HaybaleError):
@@ -244,12 +259,14 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CommandError",
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",
     "DeserializationTypeError",
     "HaybaleError",
     "InternalServerError",
+    "LocalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -258,6 +275,7 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "UsageError",
     "is_transient",
     "status_error_class",
 ]

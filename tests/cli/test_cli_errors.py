@@ -175,3 +175,14 @@ def test_version_names_the_http_backend(
     result = run_cli("--version", env=env)
     assert result.returncode == 0
     assert result.stdout.strip() == f"haybale 0.1.0 (HTTP backend: {expected})"
+
+
+def test_cli_and_local_server_errors_are_in_the_one_tree() -> None:
+    from haybale import errors, local
+
+    assert local.LocalServerError is errors.LocalServerError
+    assert issubclass(errors.LocalServerError, errors.HaybaleError)
+    assert issubclass(errors.UsageError, errors.CommandError)
+    assert issubclass(errors.CommandError, errors.HaybaleError)
+    for name in ("LocalServerError", "CommandError", "UsageError"):
+        assert name in errors.__doc__  # drawn in the tree

@@ -10,10 +10,9 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from haybale.cli._errors import CommandError, Target, describe
-from haybale.cli._main import UsageError
+from haybale.cli._errors import Target, describe
 from haybale.cli._providers import build_generator, choose_provider
-from haybale.errors import HaybaleError
+from haybale.errors import CommandError, HaybaleError, UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from haybale import errors
-
-
-class CommandError(Exception):
-    """A failure the CLI explains itself (exit status 1)."""
+from haybale.errors import CommandError
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ def describe(error: BaseException, target: Target | None = None) -> str | None:
         return str(error)
     if isinstance(error, errors.APIError) and target is not None:
         return _api_hint(error, target)
-    if type(error).__name__ == "LocalServerError":
+    if isinstance(error, errors.LocalServerError):
         # Keep its lines: the server's log tail is the whole point of that message.
         return str(error)
     if isinstance(error, errors.HaybaleError):

@@ -1,7 +1,7 @@
 """The ``haybale`` command: argument parsing, signal handling and turning errors into one clear line.
 
-Only the standard library is imported here so ``haybale --help`` stays fast; the generators and the
-local model are imported by the command that needs them.
+Only the standard library and haybale's error classes are imported here so ``haybale --help``
+stays fast; the generators and the local model are imported by the command that needs them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from haybale.errors import UsageError
+
 PROVIDERS = ("openai", "azure", "openrouter", "local")
-
-
-class UsageError(Exception):
-    """The command line cannot work as given (exit status 2)."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from haybale.cli._errors import CommandError, Target
-from haybale.cli._main import UsageError
+from haybale.cli._errors import Target
+from haybale.errors import CommandError, UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
