@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from haybale.core import ALLOWLIST_ENV_VAR, import_class_by_name, import_object, is_allowed, to_haybale_name
+from haybale.core import ALLOWLIST_ENV_VAR, import_class_by_name
+from haybale.core._imports import import_object, is_allowed, to_haybale_name
 from haybale.errors import DeserializationError, UnsafeImportError
 from haybale.tools import Tool, Toolset
 from haybale.utils import Secret
