@@ -26,6 +26,8 @@ METRICS = [
     ("concurrency", "wall_s", "wall time (s)", "{:.2f}"),
     ("concurrency", "peak_rss_mb", "peak RSS (MB)", "{:.1f}"),
     ("concurrency", "server_cpu_us_per_unit", "server CPU per call (µs)", "{:.0f}"),
+    ("pipeline", "cpu_us_per_call", "client CPU per Haystack pipeline run (µs)", "{:.0f}"),
+    ("pipeline", "peak_rss_mb", "peak RSS (MB)", "{:.1f}"),
 ]
 
 # Upper bounds on haybale / openai SDK (medians of the same run), from issue 10; phase "*" is every phase.

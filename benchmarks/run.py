@@ -35,6 +35,7 @@ class PeerSpec:
     script: str
     import_stmt: str
     package: str
+    in_pipelines: bool = False  # runs the "pipeline" phase (a chat generator inside Haystack)
     env: dict[str, str] = field(default_factory=dict)  # set in the client process only
 
 
@@ -45,6 +46,7 @@ PEERS = {
         "haybale.py",
         "from haybale.components.generators.chat import OpenAIChatGenerator",
         "haybale",
+        in_pipelines=True,
     ),
     # haybale on its httpx2 compatibility backend: the price of the fallback.
     "haybale-httpx2": PeerSpec(
@@ -53,7 +55,7 @@ PEERS = {
         "haybale.py",
         "from haybale.components.generators.chat import OpenAIChatGenerator",
         "haybale",
-        {"HAYBALE_HTTP_BACKEND": "httpx2"},
+        env={"HAYBALE_HTTP_BACKEND": "httpx2"},
     ),
     "openai": PeerSpec("openai", "openai", "openai_sdk.py", "from openai import OpenAI", "openai"),
     "haystack": PeerSpec(
@@ -62,6 +64,7 @@ PEERS = {
         "haystack.py",
         "from haystack.components.generators.chat import OpenAIChatGenerator",
         "haystack-ai",
+        in_pipelines=True,
     ),
     "langchain": PeerSpec(
         "langchain",
@@ -82,7 +85,7 @@ PEERS = {
     # Not a peer: plain httpx2 + jiter, the floor of the transport haybale is built on.
     "httpx2": PeerSpec("httpx2", "haybale", "httpx2_raw.py", "import httpx2, jiter", "httpx2"),
 }
-PHASES = ("import", "cold-start", "sequential", "streaming", "concurrency")
+PHASES = ("import", "cold-start", "sequential", "streaming", "concurrency", "pipeline")
 # Keep the peers quiet and offline: no telemetry, no tracing, no download of litellm's price list
 # (it would fail here and fall back to the copy it ships, after a retry).
 CLIENT_ENV = {
@@ -228,6 +231,8 @@ def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace
             for phase in phases:
                 shift = repeat % len(peers)
                 for peer in peers[shift:] + peers[:shift]:
+                    if phase == "pipeline" and not peer.in_pipelines:
+                        continue
                     result = measure_phase(peer, phase, server, args)
                     runs[phase][peer.name].append(result)
                     print(

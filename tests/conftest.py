@@ -14,13 +14,15 @@ from fake_server import FakeServer
 from processes import haybale_command as _haybale_command
 
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "OPENROUTER_")
+# Both libraries' allowlists are honoured: a developer's own setting must not loosen refusal tests.
+_ALLOWLIST_VARS = ("HAYBALE_DESERIALIZATION_ALLOWLIST", "HAYSTACK_DESERIALIZATION_ALLOWLIST")
 
 
 @pytest.fixture(autouse=True)
 def _clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's real keys and endpoints out of every test."""
     for name in list(os.environ):
-        if name.startswith(_PROVIDER_ENV_PREFIXES):
+        if name.startswith(_PROVIDER_ENV_PREFIXES) or name in _ALLOWLIST_VARS:
             monkeypatch.delenv(name)
 
 
@@ -72,3 +74,10 @@ def parity(request: pytest.FixtureRequest) -> Parity:
 def haybale_command() -> list[str]:
     """How to run the ``haybale`` console command in a subprocess."""
     return _haybale_command()
+
+
+@pytest.fixture(params=["pyreqwest", "httpx2"])
+def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each HTTP backend in turn (chosen through HAYBALE_HTTP_BACKEND, as a user would)."""
+    monkeypatch.setenv("HAYBALE_HTTP_BACKEND", request.param)
+    return str(request.param)

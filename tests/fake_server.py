@@ -20,6 +20,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -44,6 +45,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    target_host: str = ""  # the host named in an absolute-form request line: a request sent to a proxy
 
     @property
     def json(self) -> Any:
@@ -109,6 +111,24 @@ class Reply:
         return cls(serve, "sse")
 
     @classmethod
+    def echo(cls, status: int = 401, *, as_json: bool = True) -> Reply:
+        """Answer ``status`` with the request's headers in the body, as a careless proxy does.
+
+        JSON: ``{"error": {"message": "...<every header>...", "headers": {...}}}``; else plain text.
+        """
+
+        def serve(h: _Handler) -> None:
+            sent = dict(h.headers.items())
+            listed = "; ".join(f"{name}: {value}" for name, value in sent.items())
+            if as_json:
+                body = {"error": {"message": f"rejected request with {listed}", "headers": sent}}
+                h.send_body(status, json.dumps(body).encode(), "application/json", None)
+            else:
+                h.send_body(status, f"rejected: {listed}".encode(), "text/plain", None)
+
+        return cls(serve, "echo")
+
+    @classmethod
     def drop(cls) -> Reply:
         """Read the request, then close the connection without answering."""
         return cls(lambda h: h.cut(), "drop")
@@ -152,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                 query=dict(parse_qsl(parts.query)),
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
+                target_host=parts.netloc,
             )
         )
         try:
@@ -221,7 +242,8 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """A real HTTP/1.1 server in a background thread, answering from a script (see module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context  # serve HTTPS with this context
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
         self.connections = 0
@@ -239,10 +261,13 @@ class FakeServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-server", daemon=True)
         self._thread.start()

@@ -42,15 +42,19 @@ class Peer:
     ``stream()`` streams one reply and returns (content chunks seen, text assembled by the
     callback/iterator, reply text the library returned or None when it returns none).
     ``async_call(url)`` (called inside the event loop) returns an async call returning the text.
+    ``pipeline_call(url)``, only for peers that run inside Haystack, returns a call that runs a
+    Haystack pipeline (ChatPromptBuilder -> the library's chat generator) and returns the reply text.
     """
 
     def __init__(
         self,
         sync_calls: Callable[[str], tuple[Callable[[], str], Callable[[], tuple[int, str, str | None]]]],
         async_call: Callable[[str], Callable[[], Awaitable[str]]],
+        pipeline_call: Callable[[str], Callable[[], str]] | None = None,
     ) -> None:
         self.sync_calls = sync_calls
         self.async_call = async_call
+        self.pipeline_call = pipeline_call
 
 
 class _Options:
@@ -118,9 +122,41 @@ def cold_start(peer: Peer, opts: _Options) -> dict[str, float]:
 
 def sequential(peer: Peer, opts: _Options) -> dict[str, float]:
     call, _ = peer.sync_calls(opts.url)
+    return _call_loop(call, opts.calls)
+
+
+def in_haystack_pipeline(generator: object) -> Callable[[], str]:
+    """A call running the pipeline both pipeline peers share: ChatPromptBuilder -> ``generator``.
+
+    The two runs differ only in the generator class; haystack-ai is imported here, in the peer's venv.
+    """
+    from haystack import Pipeline
+    from haystack.components.builders import ChatPromptBuilder
+    from haystack.dataclasses import ChatMessage
+
+    pipe = Pipeline()
+    template = [ChatMessage.from_user("Say {{ word }}.")]
+    pipe.add_component("prompt", ChatPromptBuilder(template=template, required_variables=["word"]))
+    pipe.add_component("llm", generator)
+    pipe.connect("prompt.prompt", "llm.messages")
+    data = {"prompt": {"word": "hello"}}
+
+    def call() -> str:
+        return pipe.run(data)["llm"]["replies"][0].text or ""
+
+    return call
+
+
+def pipeline(peer: Peer, opts: _Options) -> dict[str, float]:
+    """Like ``sequential``, each call being one run of a Haystack pipeline around the generator."""
+    if peer.pipeline_call is None:
+        raise SystemExit("this peer does not run inside Haystack pipelines")
+    return _call_loop(peer.pipeline_call(opts.url), opts.calls)
+
+
+def _call_loop(call: Callable[[], str], calls: int) -> dict[str, float]:
     for _ in range(WARM_UP_CALLS):
         _check(call(), REPLY_TEXT, "warm-up reply")
-    calls = opts.calls
     start_cpu, start_wall = _cpu(), time.perf_counter()
     with _Measured():
         for _ in range(calls):
@@ -180,6 +216,7 @@ PHASES: dict[str, Callable[[Peer, _Options], dict[str, float]]] = {
     "sequential": sequential,
     "streaming": streaming,
     "concurrency": concurrency,
+    "pipeline": pipeline,
 }
 
 

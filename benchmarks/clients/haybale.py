@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _common import Peer, main
+from _common import Peer, in_haystack_pipeline, main
 
 
 def _generator(url: str) -> tuple[Any, list[Any]]:
@@ -45,5 +45,15 @@ def async_call(url: str) -> Callable[[], Awaitable[str]]:
     return call
 
 
+def pipeline_call(url: str) -> Callable[[], str]:
+    # The same Haystack pipeline as the haystack peer's, with haybale's Haystack component.
+    from haystack.utils import Secret
+
+    from haystack_integrations.components.generators.haybale import HaybaleOpenAIChatGenerator
+
+    key = Secret.from_token("bench-key")
+    return in_haystack_pipeline(HaybaleOpenAIChatGenerator(api_key=key, model="bench", api_base_url=url))
+
+
 if __name__ == "__main__":
-    main(Peer(sync_calls, async_call))
+    main(Peer(sync_calls, async_call, pipeline_call))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _common import Peer, main
+from _common import Peer, in_haystack_pipeline, main
 
 
 def _generator(url: str) -> tuple[Any, list[Any]]:
@@ -45,5 +45,13 @@ def async_call(url: str) -> Callable[[], Awaitable[str]]:
     return call
 
 
+def pipeline_call(url: str) -> Callable[[], str]:
+    from haystack.components.generators.chat import OpenAIChatGenerator
+    from haystack.utils import Secret
+
+    generator = OpenAIChatGenerator(api_key=Secret.from_token("bench-key"), model="bench", api_base_url=url)
+    return in_haystack_pipeline(generator)
+
+
 if __name__ == "__main__":
-    main(Peer(sync_calls, async_call))
+    main(Peer(sync_calls, async_call, pipeline_call))

@@ -6,9 +6,13 @@ The tree::
     ├── ConfigurationError (also ValueError)    bad or missing settings: no API key, no endpoint, bad option
     ├── SerializationError (also ValueError)    a value that refuses to be written, e.g. a token Secret
     ├── DeserializationError (also ValueError)  a dict that cannot be read back
-    │   └── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   ├── UnsafeImportError                   a type or callable outside haybale and the allowlist
+    │   └── DeserializationTypeError            a value of the wrong type in it (also TypeError)
     ├── SchemaGenerationError (also ValueError) no JSON schema can be built for a tool's function
     ├── ToolInvocationError                     a tool's function raised
+    ├── LocalServerError                        the embedded local model server failed to start or died
+    ├── CommandError                            a ``haybale`` command failed for a reason it explains
+    │   └── UsageError                          the command line cannot work as given (exit status 2)
     └── APIError                                talking to the provider failed
         ├── APIConnectionError                  no connection, or it broke mid-way
         │   └── APITimeoutError                 connect/read timeout, or a stream that went idle
@@ -58,6 +62,13 @@ class UnsafeImportError(DeserializationError):
     """A serialized dict names a module outside haybale and the deserialization allowlist."""
 
 
+class DeserializationTypeError(DeserializationError, TypeError):
+    """A serialized dict holds a value of the wrong type (a str where a list of tools belongs).
+
+    Also a ``TypeError``, which is what Haystack raises for the same dicts.
+    """
+
+
 class SchemaGenerationError(HaybaleError, ValueError):
     """A JSON schema cannot be built for a function's parameters."""
 
@@ -70,12 +81,27 @@ class ToolInvocationError(HaybaleError):
         self.tool_name = tool_name
 
 
+class LocalServerError(HaybaleError):
+    """The embedded local model server (``haybale.local``) failed to start, or died while starting."""
+
+
+class CommandError(HaybaleError):
+    """A ``haybale`` command failed for a reason it explains itself (exit status 1)."""
+
+
+class UsageError(CommandError):
+    """The command line cannot work as given (exit status 2)."""
+
+
 class APIError(HaybaleError):
     """A request to the provider failed.
 
-    ``provider`` names the endpoint kind ("openai", "azure", "openrouter"), ``request_id`` is the id
-    the server gave the request (if any), and ``partial`` holds the reply assembled from a stream
-    before it failed (``None`` when nothing had arrived or the call was not streamed).
+    ``message`` says what went wrong and ``hint`` (if any) how to fix it; ``str(error)`` shows both.
+    They are kept apart so a front end (the CLI) can put its own fix in place of the library's
+    instead of printing two. ``provider`` names the endpoint kind ("openai", "azure", "openrouter"),
+    ``request_id`` is the id the server gave the request (if any), and ``partial`` holds the reply
+    assembled from a stream before it failed (``None`` when nothing had arrived or the call was not
+    streamed).
     """
 
     def __init__(
@@ -85,15 +111,17 @@ class APIError(HaybaleError):
         provider: str | None = None,
         request_id: str | None = None,
         partial: ChatMessage | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
         self.provider = provider
         self.request_id = request_id
         self.partial = partial
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [f"{self.message} (hint: {self.hint})" if self.hint else self.message]
         if self.provider:
             parts.append(f"provider={self.provider}")
         if self.request_id:
@@ -128,7 +156,8 @@ class APIStatusError(APIError):
     """The server answered with a non-2xx status.
 
     ``status_code`` is the HTTP status and ``body`` the error payload (parsed JSON when possible,
-    else text). Neither ever contains the request's credentials: only the server's answer is kept.
+    else text). Neither ever contains the request's credentials: only the server's answer is kept,
+    and any credential the server echoes back is replaced by ``[redacted]``.
     ``headers`` holds the response headers (names in lower case), and ``retry_after`` the pause in
     seconds the server asked for (``retry-after-ms`` or ``Retry-After``), or None.
     """
@@ -196,6 +225,25 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` may go away if the same request is sent again later.
+
+    True for connection failures and timeouts, and for answers with status 408, 409, 429 or 5xx
+    (the server's ``x-should-retry: true``/``false`` header overrides the status). False for
+    everything else: a request the server refused, an unusable answer, an error inside a stream.
+    haybale's own retries follow this rule; code that retries on its own (a batch job) can too.
+    """
+    if isinstance(error, APIStatusError):
+        verdict = error.headers.get("x-should-retry")
+        if verdict in ("true", "false"):
+            return verdict == "true"
+        return error.status_code in _TRANSIENT_STATUSES or error.status_code >= 500
+    return isinstance(error, APIConnectionError)
+
+
 def status_error_class(status_code: int) -> type[APIStatusError]:
     """The most specific ``APIStatusError`` subclass for an HTTP status code."""
     if status_code >= 500:
@@ -211,11 +259,14 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CommandError",
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",
+    "DeserializationTypeError",
     "HaybaleError",
     "InternalServerError",
+    "LocalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -224,5 +275,7 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "UsageError",
+    "is_transient",
     "status_error_class",
 ]

@@ -6,6 +6,7 @@ import copy
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -63,12 +64,22 @@ def test_from_user_content_parts_converts_strings() -> None:
         ({}, "exactly one of text or content_parts"),
         ({"text": "a", "content_parts": ["b"]}, "exactly one of text or content_parts"),
         ({"content_parts": []}, "at least one"),
-        ({"content_parts": [ToolCall("f", {})]}, "ToolCall"),
     ],
 )
 def test_from_user_rejects_bad_input(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         ChatMessage.from_user(**kwargs)  # type: ignore[arg-type]
+
+
+def test_from_user_refuses_other_parts_with_a_type_error_as_haystack_does() -> None:
+    with pytest.raises(TypeError, match="got ToolCall"):
+        ChatMessage.from_user(content_parts=["hi", ToolCall("f", {})])  # type: ignore[list-item]
+
+
+def test_len_counts_the_parts_as_in_haystack() -> None:
+    assert len(ChatMessage.from_assistant("a", tool_calls=[ToolCall("f", {})], reasoning="r")) == 3
+    assert len(ChatMessage.from_assistant()) == 0
+    assert not ChatMessage.from_assistant()
 
 
 def test_from_system() -> None:
@@ -252,3 +263,18 @@ def test_importing_the_data_model_stays_light() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("part", ["invalid", {"unknown": {}}])
+def test_from_dict_refuses_unknown_parts_with_a_value_error(part: object) -> None:
+    with pytest.raises(ValueError, match="content part"):
+        ChatMessage.from_dict({"role": "assistant", "content": [{"text": "ok"}, part]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"name": 7}, "name must be a str"), ({"meta": [("k", "v")]}, "meta must be a dict")],
+)
+def test_name_and_meta_types_are_checked(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        ChatMessage.from_user("hi", **kwargs)

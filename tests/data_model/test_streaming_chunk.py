@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from haybale.dataclasses import (
@@ -49,6 +51,9 @@ def test_tool_payloads_need_an_index() -> None:
     with pytest.raises(ValueError, match="needs an index"):
         StreamingChunk("", tool_call_result=result)
     assert StreamingChunk("", tool_call_result=result, index=2).index == 2
+    with pytest.raises(ValueError, match="needs an index"):  # reasoning too, as in Haystack
+        StreamingChunk("", reasoning=ReasoningContent("hm"))
+    assert StreamingChunk("", reasoning=ReasoningContent("hm"), index=0).index == 0
 
 
 def test_chunk_round_trips_through_dicts() -> None:
@@ -97,6 +102,18 @@ def test_sync_calls_refuse_async_callbacks_async_calls_take_both() -> None:
     assert select_streaming_callback(sync_callback, None, requires_async=True) is sync_callback
     with pytest.raises(TypeError, match="callable"):
         select_streaming_callback("print", None, requires_async=False)  # type: ignore[arg-type]
+
+
+def test_a_sync_callback_in_an_async_call_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="haybale.dataclasses.streaming_chunk"):
+        assert select_streaming_callback(None, async_callback, requires_async=True) is async_callback
+        assert select_streaming_callback(sync_callback, None, requires_async=False) is sync_callback
+    assert caplog.records == []  # the right kind for the call: nothing to say
+    with caplog.at_level(logging.WARNING, logger="haybale.dataclasses.streaming_chunk"):
+        assert select_streaming_callback(sync_callback, None, requires_async=True) is sync_callback
+    assert len(caplog.records) == 1
+    assert "sync streaming_callback" in caplog.text
+    assert "event loop" in caplog.text
 
 
 def test_chunks_pickle_copy_and_replace_like_dataclasses() -> None:

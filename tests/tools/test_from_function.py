@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, Optional, Union
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from haybale.core import ALLOWLIST_ENV_VAR
@@ -139,6 +139,25 @@ def titled(title: str) -> None:
 
 def test_a_parameter_named_title_is_kept() -> None:
     assert props(titled) == {"title": {"type": "string"}}
+
+
+class Book(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"title": "Dune", "pages": 412}})
+
+    title: str
+    pages: int = Field(default=1, examples=[{"title": "kept too"}])
+
+
+def shelve(book: Book) -> None:
+    """Add a book."""
+
+
+def test_title_keys_inside_example_values_are_data_and_are_kept() -> None:
+    book = create_tool_from_function(shelve).parameters["$defs"]["Book"]
+    assert "title" not in book  # pydantic's generated title: dropped
+    assert book["example"] == {"title": "Dune", "pages": 412}
+    assert book["properties"]["pages"]["examples"] == [{"title": "kept too"}]
+    assert book["properties"]["title"] == {"type": "string"}
 
 
 def described(
@@ -289,6 +308,7 @@ async def fetch(url: str) -> str:
 
 
 async def test_coroutine_function_becomes_async_function() -> None:
+    assert fetch.function is None  # as Haystack makes it
     assert fetch.async_function is not None
     assert await fetch.invoke_async(url="u") == "body of u"
     assert await asyncio.to_thread(fetch.invoke, url="v") == "body of v"

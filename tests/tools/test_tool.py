@@ -96,20 +96,72 @@ async def test_invoke_async_wraps_errors_from_both_paths() -> None:
     assert info.value.tool_name == "weather"
 
 
-def test_coroutine_function_becomes_async_function_with_a_blocking_wrapper() -> None:
+def test_a_coroutine_function_given_as_function_becomes_the_async_function() -> None:
     tool = make(function=weather_async)
-    assert tool.async_function is weather_async
+    assert (tool.function, tool.async_function) == (None, weather_async)
     assert tool.invoke(city="Rome") == "async sunny in Rome"
     assert asyncio.run(tool.invoke_async(city="Rome")) == "async sunny in Rome"
 
 
-async def test_blocking_wrapper_works_inside_a_running_loop() -> None:
+def test_an_async_only_tool_needs_no_function_and_runs_from_sync_code() -> None:
+    tool = Tool(name="weather", description="Weather", parameters=PARAMS, async_function=weather_async)
+    assert tool.function is None
+    assert tool.invoke(city="Oslo") == "async sunny in Oslo"
+    assert asyncio.run(tool.invoke_async(city="Oslo")) == "async sunny in Oslo"
+
+
+async def test_invoke_of_an_async_only_tool_works_inside_a_running_loop() -> None:
     assert make(function=weather_async).invoke(city="Bern") == "async sunny in Bern"
 
 
-def test_async_function_must_be_a_coroutine_function() -> None:
-    with pytest.raises(TypeError, match="async def"):
-        make(async_function=weather)
+def test_invoke_of_an_async_only_tool_wraps_its_errors() -> None:
+    tool = make(function=None, async_function=fail_async)
+    with pytest.raises(ToolInvocationError) as info:
+        tool.invoke(city="Oslo")
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"function": None}, "nothing to call"),
+        ({"async_function": weather}, "async def"),
+        ({"function": weather_async, "async_function": weather_async}, "regular function"),
+    ],
+)
+def test_function_fields_are_checked_with_haystacks_exception_type(
+    overrides: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        make(**overrides)
+
+
+def test_fields_are_in_haystacks_positional_order() -> None:
+    tool = Tool(
+        "weather",
+        "Weather",
+        PARAMS,
+        weather,
+        {"source": "text"},
+        {"where": "city"},
+        {"out": {}},
+        weather_async,
+    )
+    assert tool.function is weather
+    assert tool.outputs_to_string == {"source": "text"}
+    assert tool.inputs_from_state == {"where": "city"}
+    assert tool.outputs_to_state == {"out": {}}
+    assert tool.async_function is weather_async
+
+
+def test_invoke_warms_the_tool_up_first() -> None:
+    class Lazy(Tool):
+        def warm_up(self) -> None:
+            self.description = "warm"
+
+    tool = Lazy(name="lazy", description="cold", parameters=PARAMS, function=weather)
+    tool.invoke(city="Rome")
+    assert tool.description == "warm"
 
 
 @pytest.mark.parametrize(
@@ -119,10 +171,19 @@ def test_async_function_must_be_a_coroutine_function() -> None:
         ({"description": None}, TypeError, "description must be a string"),
         ({"function": "weather"}, TypeError, "function must be callable"),
         ({"parameters": {"type": "objekt"}}, ValueError, "'weather'.*object schema"),
-        ({"inputs_from_state": {"repo": 3}}, ValueError, r"inputs_from_state\['repo'\]"),
-        ({"outputs_to_state": {"docs": "x"}}, ValueError, r"outputs_to_state\['docs'\] must be a dict"),
+        # the exception types are Haystack's: TypeError where a dict or a name is missing,
+        # ValueError for a wrong value inside one
+        ({"inputs_from_state": {"repo": 3}}, TypeError, r"inputs_from_state\['repo'\]"),
+        ({"inputs_from_state": {"repo": "town"}}, ValueError, "'town', which is not a parameter"),
+        ({"outputs_to_state": {"docs": "x"}}, TypeError, r"outputs_to_state\['docs'\] must be a dict"),
         ({"outputs_to_state": {"docs": {"handler": 1}}}, ValueError, "handler'] must be callable"),
+        ({"outputs_to_state": {"docs": {"source": 1}}}, ValueError, "source'] must be the name"),
         ({"outputs_to_string": {"handler": "x"}}, ValueError, "outputs_to_string"),
+        ({"outputs_to_string": {"source": "a", "extra": {}}}, ValueError, "mixes a root config"),
+        ({"outputs_to_string": {"raw_result": "yes"}}, ValueError, "raw_result'] must be True or False"),
+        ({"outputs_to_string": {"text": "a"}}, TypeError, r"outputs_to_string\['text'\] must be a dict"),
+        ({"outputs_to_string": {"text": {"handler": upper}}}, ValueError, "needs a 'source'"),
+        ({"outputs_to_string": {"text": {"source": "a", "raw_result": True}}}, ValueError, "root config"),
     ],
 )
 def test_bad_construction_arguments_are_rejected(
@@ -170,14 +231,37 @@ def test_round_trip_with_handlers_state_and_async(monkeypatch: pytest.MonkeyPatc
     assert restored.to_dict() == data
 
 
-def test_coroutine_tool_round_trips_without_an_extra_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_async_only_tool_round_trips_as_haystack_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ALLOWLIST_ENV_VAR, __name__)
     data = make(function=weather_async).to_dict()
-    assert data["data"]["function"] == f"{__name__}.weather_async"
-    assert "async_function" not in data["data"]  # Haystack can still read it
+    assert data["data"]["function"] is None
+    assert data["data"]["async_function"] == f"{__name__}.weather_async"
     restored = Tool.from_dict(data)
-    assert restored.async_function is weather_async
+    assert (restored.function, restored.async_function) == (None, weather_async)
     assert restored.invoke(city="Rome") == "async sunny in Rome"
+
+
+def test_a_sync_tool_writes_no_async_function_key_so_older_haystack_reads_it() -> None:
+    assert "async_function" not in make().to_dict()["data"]
+
+
+def test_per_output_string_handlers_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, __name__)
+    tool = make(outputs_to_string={"report": {"source": "text", "handler": upper}, "raw": {"source": "x"}})
+    data = tool.to_dict()
+    assert data["data"]["outputs_to_string"] == {
+        "report": {"source": "text", "handler": f"{__name__}.upper"},
+        "raw": {"source": "x"},
+    }
+    assert Tool.from_dict(data) == tool
+
+
+def test_inputs_from_state_may_name_any_parameter_of_a_kwargs_function() -> None:
+    def flexible(**kwargs: Any) -> str:
+        return str(kwargs)
+
+    tool = make(function=flexible, inputs_from_state={"repo": "anything"})
+    assert tool.inputs_from_state == {"repo": "anything"}
 
 
 def test_from_dict_reads_haystacks_dict() -> None:

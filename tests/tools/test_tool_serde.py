@@ -130,5 +130,19 @@ def test_deserialize_refuses_unlisted_classes_and_functions(monkeypatch: pytest.
     ],
 )
 def test_deserialize_rejects_bad_values(value: Any, match: str) -> None:
-    with pytest.raises(DeserializationError, match=match):
+    with pytest.raises(DeserializationError, match=match) as info:
         deserialize_tools_or_toolset_inplace({"tools": value})
+    # Haystack raises TypeError for these dicts: code catching either keeps working
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_a_toolset_holding_a_non_tool_class_is_a_type_error_too() -> None:
+    data = {
+        "type": "haybale.tools.toolset.Toolset",
+        "data": {"tools": [{"type": "haybale.utils.auth.Secret"}]},
+    }
+    with pytest.raises(TypeError, match="is not a Tool class"):
+        Toolset.from_dict(data)
+    with pytest.raises(TypeError, match="must be a dict with a 'type'"):
+        Toolset.from_dict({"type": "haybale.tools.toolset.Toolset", "data": {"tools": ["x"]}})

@@ -78,15 +78,24 @@ def test_constructor_rejects_non_tools(tools: Any) -> None:
         Toolset(tools)
 
 
-def test_warm_up_warms_each_tool_once() -> None:
+def test_warm_up_reaches_every_tool_on_every_call() -> None:
+    # Haystack's semantics: the toolset delegates each time; idempotence is each tool's own job.
     CountingTool.warmed = 0
     toolset = Toolset([CountingTool(name="c1", description="", parameters=PARAMS, function=print), make("p")])
     toolset.warm_up()
     toolset.warm_up()
-    assert CountingTool.warmed == 1
-    toolset.add(CountingTool(name="c2", description="", parameters=PARAMS, function=print))
-    toolset.warm_up()
     assert CountingTool.warmed == 2
+    toolset.add(CountingTool(name="c2", description="", parameters=PARAMS, function=print))
+    assert CountingTool.warmed == 2  # adding never warms
+    toolset.warm_up()
+    assert CountingTool.warmed == 4
+
+
+def test_selection_hooks_return_the_toolset_itself() -> None:
+    toolset = Toolset([make("a"), make("b")])
+    assert [t.name for t in toolset.get_selectable_tools()] == ["a", "b"]
+    assert toolset.spawn() is toolset
+    assert toolset.spawn({"a"}) is toolset
 
 
 def test_round_trip_in_haystacks_shape() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,21 @@ import pytest
 
 from haybale.core._imports import ALLOWLIST_ENV_VAR
 from haybale.errors import DeserializationError, SerializationError, UnsafeImportError
+from haybale.tools import tool
 from haybale.utils import Secret, deserialize_callable, serialize_callable
 from haybale.utils.auth import EnvVarSecret
+
+
+@tool
+def doubled(x: int) -> int:
+    """Twice x."""
+    return 2 * x
+
+
+@tool
+async def fetched(url: str) -> str:
+    """Fetch a URL."""
+    return f"body of {url}"
 
 
 def module_level(x: int) -> int:
@@ -139,6 +154,26 @@ def test_allowlist_matches_on_dotted_boundaries(tmp_path: Path, monkeypatch: pyt
         deserialize_callable("hbapplication.ok")
 
 
+def test_haystacks_allowlist_variable_loads_user_callables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_module(tmp_path, "hb_hs_users", "def f():\n    return 'loaded'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UnsafeImportError):
+        deserialize_callable("hb_hs_users.f")
+    monkeypatch.setenv("HAYSTACK_DESERIALIZATION_ALLOWLIST", "hb_hs_users.*")
+    assert deserialize_callable("hb_hs_users.f")() == "loaded"
+
+
+def test_a_path_that_tool_turned_into_a_tool_loads_its_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # @tool rebinds the module-level name to a Tool; the path still means the function.
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, __name__)
+    assert deserialize_callable(f"{__name__}.doubled")(x=4) == 8
+    fetched = deserialize_callable(f"{__name__}.fetched")
+    assert inspect.iscoroutinefunction(fetched)
+    assert asyncio.run(fetched(url="u")) == "body of u"
+
+
 def test_allowlist_is_read_at_call_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_module(tmp_path, "hb_late", "def f():\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -178,3 +213,17 @@ def test_bad_paths_raise_deserialization_errors(path: str, match: str) -> None:
 def test_haystack_paths_resolve_to_haybale_objects() -> None:
     resolved: Any = deserialize_callable("haystack.utils.auth.Secret.from_token")
     assert resolved is Secret.from_token
+
+
+def _private_helper() -> None:
+    """A module-level function with a private name."""
+
+
+def test_private_names_are_refused_when_written_as_they_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, __name__)
+    with pytest.raises(SerializationError, match="private or special name"):
+        serialize_callable(_private_helper)
+    with pytest.raises(UnsafeImportError, match="private or special attribute"):
+        deserialize_callable(f"{__name__}._private_helper")

@@ -96,6 +96,25 @@ def test_assistant_tool_calls_reasoning_and_tool_results() -> None:
     ]
 
 
+def test_tool_results_with_images_and_files_are_sent_as_parts() -> None:
+    call = ToolCall(tool_name="fetch", arguments={}, id="c9")
+    image = ImageContent(base64_image=PNG, mime_type="image/png")
+    file = FileContent(base64_data="JVBERi0=", mime_type="application/pdf", filename="r.pdf")
+    (wire,) = messages_to_wire([ChatMessage.from_tool([TextContent("got"), image, file], origin=call)])
+    assert wire == {
+        "role": "tool",
+        "tool_call_id": "c9",
+        "content": [
+            {"type": "text", "text": "got"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+            {
+                "type": "file",
+                "file": {"file_data": "data:application/pdf;base64,JVBERi0=", "filename": "r.pdf"},
+            },
+        ],
+    }
+
+
 def test_assistant_with_only_tool_calls_sends_empty_content() -> None:
     # llama.cpp's chat templates fail on a missing content key; Ollama rejects null.
     call = ToolCall(tool_name="f", arguments={}, id="a")

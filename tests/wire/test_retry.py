@@ -8,24 +8,58 @@ from time import time
 import pytest
 
 from haybale._wire._http_errors import decode_body, host_of, request_id, server_message
-from haybale._wire._retry import MAX_DELAY, backoff_delay, server_delay, status_is_retryable
-
-
-@pytest.mark.parametrize(
-    ("status", "retried"), [(408, True), (409, True), (429, True), (500, True), (503, True)]
+from haybale._wire._retry import MAX_DELAY, RetryPolicy, backoff_delay, server_delay
+from haybale.errors import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    is_transient,
+    status_error_class,
 )
-def test_transient_statuses_are_retried(status: int, retried: bool) -> None:
-    assert status_is_retryable(status, {}) is retried
+
+
+def status_error(
+    status: int, headers: dict[str, str] | None = None, retry_after: float | None = None
+) -> APIStatusError:
+    return status_error_class(status)("x", status_code=status, headers=headers, retry_after=retry_after)
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 503])
+def test_transient_statuses(status: int) -> None:
+    assert is_transient(status_error(status))
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
-def test_client_errors_are_not_retried(status: int) -> None:
-    assert not status_is_retryable(status, {})
+def test_client_errors_are_not_transient(status: int) -> None:
+    assert not is_transient(status_error(status))
 
 
 def test_should_retry_header_wins() -> None:
-    assert status_is_retryable(400, {"x-should-retry": "true"})
-    assert not status_is_retryable(503, {"x-should-retry": "false"})
+    assert is_transient(status_error(400, {"X-Should-Retry": "true"}))
+    assert not is_transient(status_error(503, {"x-should-retry": "false"}))
+
+
+def test_connection_failures_are_transient_unusable_answers_are_not() -> None:
+    assert is_transient(APIConnectionError("reset"))
+    assert is_transient(APITimeoutError("slow"))
+    assert not is_transient(APIResponseError("corrupt gzip"))
+    assert not is_transient(ValueError("not an API error"))
+
+
+def test_policy_gives_up_after_max_retries_and_on_final_errors() -> None:
+    policy = RetryPolicy(max_retries=2, budget=10.0, never_retry=lambda e: "final" in e.message)
+    assert policy.delay(0, status_error(500), 0.0) is not None
+    assert policy.delay(2, status_error(500), 0.0) is None
+    assert policy.delay(0, status_error(400), 0.0) is None
+    assert policy.delay(0, status_error_class(500)("final", status_code=500), 0.0) is None
+
+
+def test_policy_honours_a_server_pause_within_its_budget_only() -> None:
+    policy = RetryPolicy(max_retries=5, budget=10.0)
+    assert policy.delay(0, status_error(429, retry_after=4.0), 0.0) == 4.0
+    assert policy.delay(1, status_error(429, retry_after=4.0), 7.0) is None  # 11 s > budget
+    assert policy.delay(0, status_error(429, retry_after=120.0), 0.0) is None
 
 
 def test_backoff_grows_stays_jittered_and_capped() -> None:

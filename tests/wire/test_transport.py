@@ -23,10 +23,14 @@ from haybale.errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     InternalServerError,
     NotFoundError,
     RateLimitError,
 )
+
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 SECRET = "sk-live-SECRET-7c1e9d"
 BODY = b'{"model": "gpt-test", "messages": []}'
@@ -284,8 +288,8 @@ def test_client_kwargs_are_honoured_and_timeout_is_ours(fake_server: FakeServer,
     assert (seen["x-team"], seen["user-agent"]) == ("hay", "custom/1")
 
 
-def test_invalid_limits_are_rejected_by_httpx2(fake_server: FakeServer) -> None:
-    with pytest.raises(TypeError):
+def test_invalid_limits_are_rejected_naming_the_field(fake_server: FakeServer) -> None:
+    with pytest.raises(ConfigurationError, match="not_a_limit"):
         make(limits={"not_a_limit": 1}).post_json(url(fake_server), BODY, dict)
 
 
@@ -387,10 +391,13 @@ async def test_cancelling_the_async_stream_closes_the_response(fake_server: Fake
     await transport.aclose()
 
 
-def test_importing_the_transport_does_not_import_httpx2() -> None:
-    code = "import sys, haybale._wire.transport; print('httpx2' in sys.modules, 'asyncio' in sys.modules)"
+def test_importing_the_transport_imports_no_http_library() -> None:
+    code = (
+        "import sys, haybale._wire.transport; "
+        "print(*[name in sys.modules for name in ('httpx2', 'pyreqwest', 'asyncio')])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.split() == ["False", "False", "False"]
 
 
 def test_close_is_idempotent() -> None:
@@ -593,3 +600,10 @@ def test_a_retry_after_within_the_budget_is_honoured(fake_server: FakeServer, mo
     assert out.error is None
     assert out.data == {"ok": True}
     assert time.monotonic() - started >= 0.4  # it waited what the server asked (not less)
+
+
+def test_the_chosen_backend_is_the_one_used(fake_server: FakeServer, mode: Mode, http_backend: str) -> None:
+    fake_server.script(Reply.json({"n": 1}))
+    transport = make()
+    assert mode.post(transport, url(fake_server)).data == {"n": 1}
+    assert transport.backend == http_backend

@@ -1,4 +1,4 @@
-"""When to retry a failed request, and how long to wait first (pure; no I/O).
+"""When to retry a failed request, and how long to wait first (pure; no I/O): ``RetryPolicy``.
 
 A pause the server asks for (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date) is
 honoured whatever its length, as long as it fits in what is left of the call's time budget (the
@@ -10,24 +10,16 @@ transport uses its own jittered exponential backoff.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from time import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from haybale.errors import APIStatusError
 
 BASE_DELAY = 0.5
 MAX_DELAY = 8.0
-
-_RETRIED_STATUSES = frozenset({408, 409, 429})
-
-
-def status_is_retryable(status: int, headers: Mapping[str, str]) -> bool:
-    """Whether a non-2xx answer is worth another attempt; ``x-should-retry`` overrides the status rule."""
-    verdict = headers.get("x-should-retry")
-    if verdict == "true":
-        return True
-    if verdict == "false":
-        return False
-    return status in _RETRIED_STATUSES or status >= 500
 
 
 def server_delay(headers: Mapping[str, str] | None) -> float | None:
@@ -68,3 +60,41 @@ def backoff_delay(retry_index: int) -> float:
     """
     ceiling = min(BASE_DELAY * 2.0**retry_index, MAX_DELAY)
     return ceiling * (1.0 - 0.25 * random.random())
+
+
+class RetryPolicy:
+    """How many attempts a call gets and how long to wait between them.
+
+    ``max_retries`` attempts after the first; ``budget`` seconds of waiting in all for pauses the
+    server asks for (see the module docstring); ``never_retry`` names errors the caller knows are
+    final whatever their status (a server reporting a validation error as 500, say).
+    """
+
+    __slots__ = ("budget", "max_retries", "never_retry")
+
+    def __init__(
+        self,
+        max_retries: int,
+        budget: float,
+        never_retry: Callable[[APIStatusError], bool] | None = None,
+    ) -> None:
+        self.max_retries = max_retries
+        self.budget = budget
+        self.never_retry = never_retry
+
+    def delay(self, attempt: int, error: Exception, waited: float) -> float | None:
+        """Seconds to wait before retry ``attempt`` (0-based) after ``error``, or None to give up.
+
+        ``waited`` is what this call has already spent waiting between attempts.
+        """
+        from haybale.errors import APIStatusError, is_transient
+
+        if attempt >= self.max_retries or not is_transient(error):
+            return None
+        if isinstance(error, APIStatusError):
+            if self.never_retry is not None and self.never_retry(error):
+                return None
+            if error.retry_after is not None:
+                # the server will not be ready within our budget: better to say so now
+                return error.retry_after if waited + error.retry_after <= self.budget else None
+        return backoff_delay(attempt)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from haybale._wire.endpoint import OpenAIEndpoint, secret_value
+from haybale._wire.endpoint import OpenAIEndpoint, credential, header_safe
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
@@ -27,11 +27,11 @@ NO_CREDENTIALS = (
 )
 
 
-def deployment_url(azure_endpoint: str, deployment: str, api_version: str) -> str:
+def deployment_url(azure_endpoint: str, deployment: str, api_version: str, path: str) -> str:
     # Both values end up in the path/query: quote them so a stray "/" or "&" cannot reshape the URL.
     return (
         f"{azure_endpoint.rstrip('/')}/openai/deployments/{quote(deployment, safe='')}"
-        f"/chat/completions?api-version={quote(api_version, safe='')}"
+        f"{path}?api-version={quote(api_version, safe='')}"
     )
 
 
@@ -62,24 +62,23 @@ class AzureEndpoint(OpenAIEndpoint):
             key_env_var="AZURE_OPENAI_API_KEY",
             display_name="Azure OpenAI",
         )
-        self._url = deployment_url(azure_endpoint, deployment, api_version)
+        self._deployment = (azure_endpoint, deployment, api_version)
         self._ad_token = azure_ad_token
         self._token_provider = token_provider
         self._ask_provider: TokenProvider | None = None  # set by resolve() when no static token wins
 
-    @property
-    def url(self) -> str:
-        return self._url
+    def url_for(self, path: str) -> str:
+        return deployment_url(*self._deployment, path)
 
     def _auth_headers(self) -> dict[str, str]:
         # Called once, by resolve(): it also decides whether headers() must ask the provider.
-        token = secret_value(self._ad_token)
+        token = credential(self._ad_token, "azure_ad_token")
         self._ask_provider = self._token_provider if token is None else None
         if token is not None:
             return {"Authorization": f"Bearer {token}"}
         if self._ask_provider is not None:
             return {}  # added per attempt by headers()/headers_async()
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if key is None:
             raise ConfigurationError(NO_CREDENTIALS)
         return {"api-key": key}
@@ -109,6 +108,8 @@ class AzureEndpoint(OpenAIEndpoint):
 
     @staticmethod
     def _with_token(base: Mapping[str, str], token: Any) -> Mapping[str, str]:
+        if isinstance(token, str):
+            token = token.strip()
         if not isinstance(token, str) or not token:
             # never echo the value: it may be a credential object or a token in the wrong shape
             got = "an empty string" if token == "" else type(token).__name__
@@ -116,6 +117,7 @@ class AzureEndpoint(OpenAIEndpoint):
                 f"azure_ad_token_provider returned {got}, not a token string. It must return the bearer "
                 "token itself, e.g. azure.identity.get_bearer_token_provider(credential, scope)."
             )
+        token = header_safe(token, "the token returned by azure_ad_token_provider")
         return {**base, "Authorization": f"Bearer {token}"}
 
     def reply_meta(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:

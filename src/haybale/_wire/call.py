@@ -21,22 +21,25 @@ sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from haybale._wire.request import ChatRequest, build_request, tool_definitions
-from haybale._wire.response import parse_completion
+from haybale._wire.codec import CHAT_COMPLETIONS
+from haybale._wire.request import ChatRequest, tool_definitions
 from haybale._wire.response_format import validate_reply_text
 from haybale.errors import APIStatusError
 
 if TYPE_CHECKING:
     from haybale._wire.chat_stream import AsyncChatStream, ChatStream
+    from haybale._wire.codec import Codec
     from haybale._wire.endpoint import OpenAIEndpoint
     from haybale._wire.transport import Transport
     from haybale.dataclasses import ChatMessage, ComponentInfo
     from haybale.tools import Tool
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _FINISH_WARNINGS = {
     "length": "The reply was cut off because it reached the token limit; raise max_tokens / "
@@ -66,7 +69,7 @@ def _error_text(error: APIStatusError) -> str:
 
 
 class ChatClient:
-    """One per generator: endpoint + transport + the remembered ``stream_options`` verdict."""
+    """One per generator: protocol (codec) + endpoint + transport + the remembered verdicts."""
 
     def __init__(
         self,
@@ -74,9 +77,14 @@ class ChatClient:
         transport: Transport,
         component_info: ComponentInfo | None,
         rejected: set[str] | None = None,
+        codec: Codec = CHAT_COMPLETIONS,
     ) -> None:
+        self.codec = codec
         self.endpoint = endpoint
+        self.url = endpoint.url_for(codec.path)
         self.transport = transport
+        # The transport knows what it sent on each attempt; only the endpoint knows which of it is secret.
+        transport.secrets_of = endpoint.secrets
         self.component_info = component_info
         # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
         # set it owns, so the verdicts outlive close() and a new client.
@@ -93,7 +101,7 @@ class ChatClient:
         tools_strict: bool,
         stream: bool,
     ) -> ChatRequest:
-        return build_request(
+        return self.codec.build_request(
             model=model,
             messages=messages,
             generation_kwargs=generation_kwargs,
@@ -123,30 +131,41 @@ class ChatClient:
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json, self.endpoint.url, self.endpoint.headers
-        try:
-            data, _ = post(url, request.payload, headers)
-        except APIStatusError as error:
-            retry = self.fallback_for(request, error)
-            if retry is None:
-                raise
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+        post, url, headers = self.transport.post_json, self.url, self.endpoint.headers
+        (data, _), request = self.with_fallback(request, lambda sent: post(url, sent.payload, headers))
+        return self.finish(self.codec.parse_response(data, self.endpoint), request)
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json_async, self.endpoint.url, self.endpoint.headers_async
+        post, url, headers = self.transport.post_json_async, self.url, self.endpoint.headers_async
+        (data, _), request = await self.with_fallback_async(
+            request, lambda sent: post(url, sent.payload, headers)
+        )
+        return self.finish(self.codec.parse_response(data, self.endpoint), request)
+
+    def with_fallback(self, request: ChatRequest, send: Callable[[ChatRequest], T]) -> tuple[T, ChatRequest]:
+        """``send(request)``, and once more in the older form if the server refuses a newer field.
+
+        Returns what ``send`` returned and the request that got it (see ``fallback_for``).
+        """
         try:
-            data, _ = await post(url, request.payload, headers)
+            return send(request), request
         except APIStatusError as error:
             retry = self.fallback_for(request, error)
             if retry is None:
                 raise
-        else:
-            return self.finish(parse_completion(data, self.endpoint), request)
-        data, _ = await post(url, retry.payload, headers)
-        return self.finish(parse_completion(data, self.endpoint), retry)
+        return send(retry), retry
+
+    async def with_fallback_async(
+        self, request: ChatRequest, send: Callable[[ChatRequest], Awaitable[T]]
+    ) -> tuple[T, ChatRequest]:
+        """The async ``with_fallback``: the same decision (``fallback_for``), awaited I/O."""
+        try:
+            return await send(request), request
+        except APIStatusError as error:
+            retry = self.fallback_for(request, error)
+            if retry is None:
+                raise
+        return await send(retry), retry
 
     def stream(self, request: ChatRequest) -> ChatStream:
         from haybale._wire.chat_stream import ChatStream

@@ -23,9 +23,8 @@ from contextlib import AsyncExitStack, ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from haybale._wire.sse import DONE, SSEDecoder
-from haybale._wire.stream import StreamAssembler
-from haybale.errors import APIError, APIResponseError, APIStatusError
+from haybale._wire.sse import SSEDecoder
+from haybale.errors import APIError, APIResponseError
 
 if TYPE_CHECKING:
     from haybale._wire.call import ChatClient
@@ -42,7 +41,7 @@ class _StreamState:
     def __init__(self, client: ChatClient, request: ChatRequest) -> None:
         self.client = client
         self.request = request
-        self.assembler = StreamAssembler(client.endpoint, client.component_info)
+        self.assembler = client.codec.assembler(client.endpoint, client.component_info)
         self.replies: list[ChatMessage] = []
 
     def failed(self, error: Exception) -> APIError:
@@ -55,12 +54,13 @@ class _StreamState:
         return error
 
     def check_closed_early(self) -> None:
-        """Called when the body ended without ``[DONE]``: fine after a finish reason, else an error.
+        """Called when the body ended without its end mark (``[DONE]``): fine if the codec finds the
+        reply whole (a finish reason arrived), else an error.
 
         Without this, a stream cut short would pass for a complete (maybe empty) reply.
         """
         assembler = self.assembler
-        if assembler.finish_reason is not None:
+        if self.client.codec.is_complete(assembler):
             return
         provider = self.client.endpoint.provider
         if not assembler.received_anything:
@@ -120,21 +120,16 @@ class ChatStream(_StreamBase):
 
 
 def _open(state: _StreamState, stack: ExitStack) -> LineStream:
-    client, request = state.client, state.request
-    transport, endpoint = client.transport, client.endpoint
-    try:
-        return stack.enter_context(transport.stream_lines(endpoint.url, request.payload, endpoint.headers))
-    except APIStatusError as error:
-        retry = client.fallback_for(request, error)
-        if retry is None:
-            raise
-    state.request = retry
-    return stack.enter_context(transport.stream_lines(endpoint.url, retry.payload, endpoint.headers))
+    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers
+    lines, state.request = state.client.with_fallback(
+        state.request, lambda sent: stack.enter_context(transport.stream_lines(url, sent.payload, headers))
+    )
+    return lines
 
 
 def _generate(state: _StreamState) -> Generator[StreamingChunk, None, None]:
     decoder = SSEDecoder()
-    decode, feed = decoder.feed, state.assembler.feed
+    decode, feed, is_end = decoder.feed, state.assembler.feed, state.client.codec.is_end
     with ExitStack() as stack:
         # Failures while opening (an HTTP error, a token provider that raised) happen before
         # anything was streamed, so they are raised as they are, exactly as without streaming.
@@ -144,12 +139,12 @@ def _generate(state: _StreamState) -> Generator[StreamingChunk, None, None]:
                 data = decode(line)
                 if data is None:
                     continue
-                if data == DONE:
+                if is_end(data):
                     break
                 yield from feed(data)
             else:
                 data = decoder.flush()
-                if data is not None and data != DONE:
+                if data is not None and not is_end(data):
                     yield from feed(data)
                 state.check_closed_early()
             state.finish()
@@ -183,25 +178,17 @@ class AsyncChatStream(_StreamBase):
 
 
 async def _open_async(state: _StreamState, stack: AsyncExitStack) -> AsyncLineStream:
-    client, request = state.client, state.request
-    transport, endpoint = client.transport, client.endpoint
-    try:
-        return await stack.enter_async_context(
-            transport.stream_lines_async(endpoint.url, request.payload, endpoint.headers_async)
-        )
-    except APIStatusError as error:
-        retry = client.fallback_for(request, error)
-        if retry is None:
-            raise
-    state.request = retry
-    return await stack.enter_async_context(
-        transport.stream_lines_async(endpoint.url, retry.payload, endpoint.headers_async)
+    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers_async
+    lines, state.request = await state.client.with_fallback_async(
+        state.request,
+        lambda sent: stack.enter_async_context(transport.stream_lines_async(url, sent.payload, headers)),
     )
+    return lines
 
 
 async def _generate_async(state: _StreamState) -> AsyncGenerator[StreamingChunk, None]:
     decoder = SSEDecoder()
-    decode, feed = decoder.feed, state.assembler.feed
+    decode, feed, is_end = decoder.feed, state.assembler.feed, state.client.codec.is_end
     async with AsyncExitStack() as stack:
         lines = await _open_async(state, stack)  # failures while opening are raised as they are (see sync)
         try:
@@ -209,13 +196,13 @@ async def _generate_async(state: _StreamState) -> AsyncGenerator[StreamingChunk,
                 data = decode(line)
                 if data is None:
                     continue
-                if data == DONE:
+                if is_end(data):
                     break
                 for chunk in feed(data):
                     yield chunk
             else:
                 data = decoder.flush()
-                if data is not None and data != DONE:
+                if data is not None and not is_end(data):
                     for chunk in feed(data):
                         yield chunk
                 state.check_closed_early()

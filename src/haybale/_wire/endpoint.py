@@ -13,10 +13,15 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
   and asks ``_auth_headers()`` for the credential headers. A provider with another way to
   authenticate overrides only ``_auth_headers()``, raising ``ConfigurationError`` naming the
   setting to fix. Nothing is resolved at construction.
-- ``url``: the full URL to POST to (query string included, e.g. Azure's ``api-version``).
+- ``url_for(path)``: the full URL to POST a protocol's path to (query string included, e.g.
+  Azure's ``api-version``).
 - ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
   ``headers_async`` may await an async provider; by default it returns ``headers()``.
+- ``secrets(sent)``: the credential values in the headers of one attempt (``sent`` is what
+  ``headers()`` returned for it). The transport removes them from any error it builds for that
+  attempt, so a server or proxy echoing the key never puts it in an error. The default finds the
+  usual credential headers, including ones a user added to ``default_headers``.
 - ``extra_body()``: fields added to every request body; the caller's ``generation_kwargs`` win.
 - ``reply_meta(payload)``: extra meta taken from the top level of a completion or stream chunk
   (e.g. OpenRouter's serving ``provider``, Azure's ``prompt_filter_results``), merged into the
@@ -29,23 +34,65 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
+from haybale.utils.auth import EnvVarSecret
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
+# Headers whose values are credentials wherever they come from (our auth headers or a user's own).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "ocp-apim-subscription-key", "cookie"}
+)
+
 
 def secret_value(secret: Secret | None) -> str | None:
-    """The secret's value now, or None when it is absent (a strict env secret included)."""
+    """The secret's value now, without surrounding whitespace; None when it is absent or blank.
+
+    Keys read from files (``export OPENAI_API_KEY=$(cat keyfile)``) end with a newline, which no
+    HTTP header may hold; a strict env secret whose variable is unset counts as absent.
+    """
     if secret is None:
         return None
     try:
-        return secret.resolve_value() or None
-    except ValueError:  # a strict env Secret whose variable is unset
+        value = secret.resolve_value()
+    except ValueError:
         return None
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def secret_source(secret: Secret | None, parameter: str) -> str:
+    """Where a secret's value came from, for messages: the variable that is set, or the parameter."""
+    if isinstance(secret, EnvVarSecret):
+        for name in secret.env_vars:
+            if os.environ.get(name):
+                return f"the environment variable {name}"
+    return parameter
+
+
+def header_safe(value: str, source: str) -> str:
+    """``value`` if an HTTP header can carry it (printable ASCII), else a ``ConfigurationError``.
+
+    The message names ``source`` and never the value: the value is usually a credential, and the
+    HTTP stack would otherwise report it verbatim ("Illegal header value b'Bearer sk-...'").
+    """
+    if value.isascii() and value.isprintable():
+        return value
+    raise ConfigurationError(
+        f"Cannot send the value from {source}: it holds a control character or a non-ASCII "
+        "character, which an HTTP header cannot carry. Set it again without the stray character "
+        "(a key pasted from a document or a file may bring one along)."
+    )
+
+
+def credential(secret: Secret | None, parameter: str) -> str | None:
+    """The secret's value ready for a header (stripped and checked), or None when absent."""
+    value = secret_value(secret)
+    return None if value is None else header_safe(value, secret_source(secret, parameter))
 
 
 class OpenAIEndpoint:
@@ -73,11 +120,11 @@ class OpenAIEndpoint:
         self._headers: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never shows the key
-        return f"{type(self).__name__}(url={self.url!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/chat/completions"
+    def url_for(self, path: str) -> str:
+        """The URL to POST a protocol's ``path`` (e.g. ``/chat/completions``) to."""
+        return f"{self.base_url}{path}"
 
     def resolve(self) -> None:
         headers = {"Content-Type": "application/json", **self._default_headers}
@@ -90,7 +137,7 @@ class OpenAIEndpoint:
         return {"Authorization": f"Bearer {self._resolve_key()}"}
 
     def _resolve_key(self) -> str:
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if not key:
             raise ConfigurationError(
                 f"No API key for {self._display_name}: set {self._key_env_var} or pass "
@@ -105,6 +152,15 @@ class OpenAIEndpoint:
 
     async def headers_async(self) -> Mapping[str, str]:
         return self.headers()
+
+    def secrets(self, sent: Mapping[str, str]) -> list[str]:
+        found = []
+        for name, value in sent.items():
+            if name.lower() in CREDENTIAL_HEADERS:
+                # "Bearer <token>": the token is the secret; the scheme stays readable
+                scheme, _, token = value.partition(" ")
+                found.append(token.strip() or scheme)
+        return found
 
     def extra_body(self) -> Mapping[str, Any] | None:
         return None

@@ -1,23 +1,37 @@
-"""ChatMessage -> the Chat Completions message dict (pure).
+"""ChatMessage -> the Chat Completions message dict (pure): the one converter for both callers.
 
-Shapes sent:
+- ``messages_to_wire``: the ``messages`` array of a request haybale sends;
+- ``message_to_openai``: ``ChatMessage.to_openai_dict_format``, the shape Haystack users build their
+  own requests from.
+
+Both share every part conversion; a request adds what real servers need beyond that shape (marked
+"request only" below). Shapes:
 
 - system / user text: ``{"role", "content": str}``; a user message with images or files, or with
-  several text parts, sends a list of content parts (``text``, ``image_url`` with a data URL and
-  optional ``detail``, ``file`` with ``file_data`` as a data URL and ``filename``).
-- assistant: ``content`` (``""`` when there is no text), ``tool_calls`` with the ids preserved and
-  the arguments JSON-encoded, and the reasoning it produced: ``reasoning_content`` (DeepSeek rejects
-  the next turn of a thinking model without it; servers that do not know the field ignore it) plus
-  ``reasoning_details`` when the reasoning came from OpenRouter (kept in ``ReasoningContent.extra``).
-- tool: one ``{"role": "tool", "tool_call_id", "content"}`` message per ToolCallResult (text, or
-  text and image parts when the tool returned them).
+  several text parts, has a list of content parts (``text``, ``image_url`` with a data URL and
+  optional ``detail``, ``file`` with ``file_data`` as a data URL and a ``filename``, which OpenAI
+  requires next to inline data: ``"filename"`` when the part has none).
+- assistant: ``content`` (the texts, joined by newlines), ``tool_calls`` with their ids and the
+  arguments JSON-encoded. Request only: ``content`` is always sent (``""`` without text: chat templates
+  of local servers read it unconditionally, and it is the one value OpenAI, Ollama and LM Studio all
+  accept beside tool calls), and the reasoning goes back as ``reasoning_content`` (DeepSeek rejects the
+  next turn of a thinking model without it; other servers ignore it) plus OpenRouter's
+  ``reasoning_details``. Otherwise, as Haystack: ``meta["refusal"]`` is sent as ``refusal`` (or as a
+  refusal content part when there is no text), and ``content`` is ``""`` only when nothing else is.
+- tool: one ``{"role": "tool", "tool_call_id", "content"}`` message per ToolCallResult, content
+  being the text or a list of text parts. Request only: several results per message, and image and
+  file parts in results (servers that take them); as Haystack, otherwise one result per message,
+  text only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass
 from typing import Any
 
+from haybale.core._json_check import json_problem
 from haybale.dataclasses import (
     ChatMessage,
     ChatRole,
@@ -29,23 +43,63 @@ from haybale.dataclasses import (
     ToolCallResult,
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# requests: no spare bytes, and no NaN/Infinity (not JSON; servers reject or misread them)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_dumps_spaced = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' layout, as Haystack writes it
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Style:
+    request: bool  # a request haybale sends (True) or Haystack's to_openai_dict_format shape
+    require_ids: bool = True
+
+
+_REQUEST = _Style(request=True)
 
 
 def messages_to_wire(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     """The ``messages`` array of a request body."""
     wire: list[dict[str, Any]] = []
     for message in messages:
-        role = message.role
-        if role is ChatRole.TOOL:
-            wire.extend(_tool_messages(message))
-        elif role is ChatRole.ASSISTANT:
-            wire.append(_assistant_message(message))
-        elif role is ChatRole.USER:
-            wire.append(_user_message(message))
+        if message.role is ChatRole.TOOL:
+            wire.extend(_tool_messages(message, _REQUEST))
         else:
-            wire.append(_named({"role": role.value, "content": _joined_text(message)}, message))
+            wire.append(_message(message, _REQUEST))
     return wire
+
+
+def message_to_openai(message: ChatMessage, *, require_tool_call_ids: bool = True) -> dict[str, Any]:
+    """One message in the shape of ``ChatMessage.to_openai_dict_format`` (see the module docstring)."""
+    style = _Style(request=False, require_ids=require_tool_call_ids)
+    content = message._content
+    if message.tool_call_results and len(content) > 1:
+        raise ValueError(
+            "A message with a ToolCallResult cannot carry other parts in the OpenAI format: build one "
+            "tool message per result with ChatMessage.from_tool(...)."
+        )
+    has_payload = any(not isinstance(part, ReasoningContent) for part in content)
+    if not has_payload and message.role is not ChatRole.ASSISTANT:
+        raise ValueError(
+            f"A {message.role.value} message needs at least one text, tool call, tool result, image or "
+            "file part to be sent (only assistant messages may be empty)."
+        )
+    if message.tool_call_results:
+        return _tool_messages(message, style)[0]
+    return _message(message, style)
+
+
+def _message(message: ChatMessage, style: _Style) -> dict[str, Any]:
+    role = message.role
+    if role is ChatRole.ASSISTANT:
+        return _assistant_message(message, style)
+    if role is ChatRole.USER:
+        return _user_message(message)
+    if role is ChatRole.TOOL:  # only reached without results (the request path handles tool messages)
+        raise ValueError(
+            "A tool message must carry a ToolCallResult: build it with ChatMessage.from_tool(...)."
+        )
+    return _named({"role": role.value, "content": _joined_text(message)}, message)
 
 
 def _named(entry: dict[str, Any], message: ChatMessage) -> dict[str, Any]:
@@ -89,32 +143,24 @@ def _image_part(image: ImageContent) -> dict[str, Any]:
 
 def _file_part(file: FileContent) -> dict[str, Any]:
     # The Chat Completions API only takes PDFs as files, so that is the sensible default type.
-    data: dict[str, Any] = {
-        "file_data": f"data:{file.mime_type or 'application/pdf'};base64,{file.base64_data}"
-    }
-    if file.filename:
-        data["filename"] = file.filename
-    return {"type": "file", "file": data}
+    data = f"data:{file.mime_type or 'application/pdf'};base64,{file.base64_data}"
+    return {"type": "file", "file": {"file_data": data, "filename": file.filename or "filename"}}
 
 
-def _assistant_message(message: ChatMessage) -> dict[str, Any]:
+def _assistant_message(message: ChatMessage, style: _Style) -> dict[str, Any]:
     entry: dict[str, Any] = {"role": "assistant"}
-    texts: list[str] = []
-    calls: list[dict[str, Any]] = []
-    reasoning: ReasoningContent | None = None
-    for part in message._content:
-        if isinstance(part, TextContent):
-            texts.append(part.text)
-        elif isinstance(part, ToolCall):
-            calls.append(_tool_call(part))
-        elif isinstance(part, ReasoningContent):
-            reasoning = part
-    # Always send content: chat templates of local servers (llama.cpp, vLLM) read it unconditionally,
-    # and "" is the one value OpenAI, Ollama and LM Studio all accept beside tool calls (null is not).
-    entry["content"] = "\n".join(texts)
+    texts = [part.text for part in message._content if isinstance(part, TextContent)]
+    calls = [_tool_call(part, style) for part in message._content if isinstance(part, ToolCall)]
+    if texts or style.request:
+        entry["content"] = "\n".join(texts)
+    if not style.request:
+        _add_refusal(entry, message, has_calls=bool(calls))
     if calls:
         entry["tool_calls"] = calls
-    if reasoning is not None:
+    if "content" not in entry and not calls:
+        entry["content"] = ""  # the API refuses a message with neither
+    reasoning = message.reasoning
+    if style.request and reasoning is not None:
         entry["reasoning_content"] = reasoning.reasoning_text
         details = reasoning.extra.get("reasoning_details") if reasoning.extra else None
         if details:
@@ -122,20 +168,43 @@ def _assistant_message(message: ChatMessage) -> dict[str, Any]:
     return _named(entry, message)
 
 
-def _tool_call(call: ToolCall) -> dict[str, Any]:
-    if not call.id:
+def _add_refusal(entry: dict[str, Any], message: ChatMessage, *, has_calls: bool) -> None:
+    refusal = message.meta.get("refusal")
+    if not isinstance(refusal, str) or not refusal:  # any other value is ordinary meta
+        return
+    if has_calls:
+        # OpenAI ignores the tool calls of a message that refuses, then rejects their results
+        logger.warning("The refusal of an assistant message with tool calls is not sent: the calls are.")
+        return
+    if "content" in entry:
+        entry["refusal"] = refusal
+    else:
+        entry["content"] = [{"type": "refusal", "refusal": refusal}]
+
+
+def _tool_call(call: ToolCall, style: _Style) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if call.id:
+        entry["id"] = call.id
+    elif style.require_ids:
         raise ValueError(
             f"The tool call to {call.tool_name!r} has no id, but the API needs one to match its result. "
             "Pass the ToolCall received from the model (it carries the id), or set ToolCall(id=...)."
         )
-    return {
-        "id": call.id,
-        "type": "function",
-        "function": {"name": call.tool_name, "arguments": _dumps(call.arguments)},
-    }
+    entry["type"] = "function"
+    dumps = _dumps if style.request else _dumps_spaced
+    try:
+        arguments = dumps(call.arguments)
+    except (TypeError, ValueError, RecursionError) as error:
+        found = json_problem(call.arguments)
+        if found is None:
+            raise
+        raise found.error(f"messages: in the tool call to {call.tool_name!r}, arguments") from error
+    entry["function"] = {"name": call.tool_name, "arguments": arguments}
+    return entry
 
 
-def _tool_messages(message: ChatMessage) -> list[dict[str, Any]]:
+def _tool_messages(message: ChatMessage, style: _Style) -> list[dict[str, Any]]:
     results = [part for part in message._content if isinstance(part, ToolCallResult)]
     if not results:
         raise ValueError(
@@ -143,19 +212,34 @@ def _tool_messages(message: ChatMessage) -> list[dict[str, Any]]:
         )
     wire = []
     for result in results:
-        if not result.origin.id:
+        entry: dict[str, Any] = {"role": "tool"}
+        if result.origin.id:
+            entry["tool_call_id"] = result.origin.id
+        elif style.require_ids:
             raise ValueError(
                 f"The result of tool {result.origin.tool_name!r} has an origin ToolCall without id; the API "
                 "needs the id to match it. Use the ToolCall received from the model as origin."
             )
-        wire.append({"role": "tool", "tool_call_id": result.origin.id, "content": _tool_content(result)})
+        entry["content"] = _tool_content(result, style)
+        wire.append(entry)
     return wire
 
 
-def _tool_content(result: ToolCallResult) -> str | list[dict[str, Any]]:
+def _tool_content(result: ToolCallResult, style: _Style) -> str | list[dict[str, Any]]:
     if isinstance(result.result, str):
         return result.result
-    return [
-        {"type": "text", "text": part.text} if isinstance(part, TextContent) else _image_part(part)
-        for part in result.result
-    ]
+    parts: list[dict[str, Any]] = []
+    for part in result.result:
+        if isinstance(part, TextContent):
+            parts.append({"type": "text", "text": part.text})
+        elif not style.request:
+            raise ValueError(
+                f"A tool result with {type(part).__name__} parts has no OpenAI dict format (Chat "
+                "Completions tool messages hold text only). haybale's generators send them to servers "
+                "that accept them; for this format, describe the image or file in text."
+            )
+        elif isinstance(part, ImageContent):
+            parts.append(_image_part(part))
+        else:
+            parts.append(_file_part(part))
+    return parts

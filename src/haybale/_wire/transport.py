@@ -1,16 +1,18 @@
 """HTTP I/O for one generator: POST with retries, JSON answers, and streamed body lines.
 
-This is the only module that talks to ``httpx2`` (imported lazily, when the first client is made).
 It knows nothing about chat: callers hand it bytes and a headers callable, and get back parsed JSON
-or lines. Headers are asked for again on every attempt so refreshed tokens are picked up.
+or lines. Headers are asked for again on every attempt so refreshed tokens are picked up. The bytes
+move through a backend (``haybale._http``: pyreqwest by default, httpx2 for compatibility);
+everything here is shared by both, so a fix lands once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -23,24 +25,27 @@ from weakref import WeakKeyDictionary
 
 import jiter
 
+from haybale._http import (
+    TransportFailure,
+    check_keys,
+    make_async_client,
+    make_sync_client,
+    settings_for,
+)
 from haybale._wire import _http_errors as errs
-from haybale._wire._retry import backoff_delay, status_is_retryable
+from haybale._wire._retry import RetryPolicy
 from haybale._wire.sse import LineSplitter
 from haybale.errors import APIError, APIStatusError
 
 if TYPE_CHECKING:
     import asyncio
 
-    import httpx2
+    from haybale._http import AsyncClient, AsyncResponse, ClientSettings, Response, SyncClient
 
 HeadersFn = Callable[[], Mapping[str, str]]
 AsyncHeadersFn = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 
 logger = logging.getLogger("haybale")
-
-# The design doc measured httpcore2's per-request cost growing with the number of pooled keep-alive
-# connections, so the defaults stay modest; client_kwargs["limits"] can raise them.
-DEFAULT_LIMITS = {"max_connections": 100, "max_keepalive_connections": 20}
 
 # After ``[DONE]`` the rest of a streamed body (usually just the chunked-encoding terminator) is read,
 # so the connection goes back to the pool instead of being closed; a server that keeps sending (or
@@ -54,7 +59,7 @@ _CLIENT_LOCK = threading.Lock()
 
 
 class Transport:
-    """One per generator. Owns a lazily created ``httpx2.Client`` and ``httpx2.AsyncClient``."""
+    """One per generator. Owns lazily created sync and async clients of the chosen backend."""
 
     def __init__(
         self,
@@ -62,77 +67,83 @@ class Transport:
         provider: str,
         timeout: float,
         max_retries: int,
-        client_kwargs: dict[str, Any] | None = None,
+        client_kwargs: Mapping[str, Any] | None = None,
         never_retry: Callable[[APIStatusError], bool] | None = None,
+        secrets_of: Callable[[Mapping[str, str]], Iterable[str]] | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
-        self.max_retries = max_retries
         self.client_kwargs = dict(client_kwargs or {})
-        # Errors the caller knows to be final whatever their status (e.g. a server reporting a
-        # validation error as 500): raised at once instead of after every retry.
-        self.never_retry = never_retry
-        self._client: httpx2.Client | None = None
-        # An AsyncClient's connections belong to the event loop that opened them, so each loop gets
+        check_keys(self.client_kwargs)
+        # A server's pause is honoured while all waiting stays within the call's timeout.
+        self.retry = RetryPolicy(max_retries, budget=timeout, never_retry=never_retry)
+        # The credentials in one attempt's headers (the endpoint's ``secrets``, wired by ChatClient):
+        # they are removed from every error built for that attempt.
+        self.secrets_of = secrets_of
+        self._settings: ClientSettings | None = None
+        self._client: SyncClient | None = None
+        # An async client's connections belong to the event loop that opened them, so each loop gets
         # its own client: a script calling asyncio.run() twice, or threads running their own loops,
         # must never touch a pool whose loop is closed. Weak keys drop a client with its loop.
-        self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
-            WeakKeyDictionary()
-        )
+        self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = WeakKeyDictionary()
+        # Clients never cross a fork: a child process (gunicorn worker, multiprocessing, Ray worker)
+        # makes its own instead of using connections and runtimes that belong to its parent.
+        self._pid = os.getpid()
+        self.backend: str | None = None  # the backend's name, once a client exists
 
     def __repr__(self) -> str:
         # client_kwargs may hold default headers with credentials: never show them.
         return (
-            f"Transport(provider={self.provider!r}, timeout={self.timeout}, max_retries={self.max_retries})"
+            f"Transport(provider={self.provider!r}, timeout={self.timeout}, "
+            f"max_retries={self.retry.max_retries})"
         )
 
     # -- clients ---------------------------------------------------------------------------------------
 
-    def _client_options(self) -> dict[str, Any]:
-        import httpx2
+    def settings(self) -> ClientSettings:
+        """The backend and its settings for this transport's ``client_kwargs`` (decided once)."""
+        settings = self._settings
+        if settings is None:
+            settings = self._settings = settings_for(self.client_kwargs, timeout=self.timeout)
+        return settings
 
-        from haybale import __version__
+    def _check_process(self) -> None:
+        if self._pid != os.getpid():  # forked: forget the parent's clients without closing them
+            self._pid = os.getpid()
+            self._client = None
+            self._async_clients = WeakKeyDictionary()
 
-        options = dict(self.client_kwargs)
-        options.pop("timeout", None)
-        limits = options.pop("limits", None)
-        if isinstance(limits, Mapping):
-            limits = httpx2.Limits(**limits)
-        options["limits"] = limits or httpx2.Limits(**DEFAULT_LIMITS)
-        options["timeout"] = httpx2.Timeout(self.timeout)
-        options["headers"] = {"User-Agent": f"haybale/{__version__}", **(options.get("headers") or {})}
-        return options
-
-    def _sync_client(self) -> httpx2.Client:
+    def _sync_client(self) -> SyncClient:
+        self._check_process()
         client = self._client
         if client is None:
-            import httpx2
-
             with _CLIENT_LOCK:
                 client = self._client
                 if client is None:
-                    client = self._client = httpx2.Client(**self._client_options())
+                    client, self.backend = make_sync_client(self.settings())
+                    self._client = client
+                    logger.debug("haybale: %s client uses the %s HTTP backend", self.provider, self.backend)
         return client
 
-    def _async(self) -> httpx2.AsyncClient:
+    def _async(self) -> AsyncClient:
         import asyncio
 
+        self._check_process()
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            import httpx2
-
             with _CLIENT_LOCK:  # threads may run loops of their own against one transport
                 client = self._async_clients.get(loop)
                 if client is None:
-                    client = self._async_clients[loop] = httpx2.AsyncClient(**self._client_options())
+                    client, self.backend = make_async_client(self.settings())
+                    self._async_clients[loop] = client
         return client
 
     def close(self) -> None:
         """Close the sync client (the async one needs ``aclose``); safe to call twice."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        client, self._client = self._client, None
+        if client is not None and self._pid == os.getpid():
+            client.close()
 
     async def aclose(self) -> None:
         """Close the sync client and the running loop's async client; safe to call twice.
@@ -143,56 +154,30 @@ class Transport:
 
         clients, self._async_clients = self._async_clients, WeakKeyDictionary()
         client = clients.get(asyncio.get_running_loop())
-        if client is not None:
+        if client is not None and self._pid == os.getpid():
             await client.aclose()
         self.close()
 
     # -- shared retry bookkeeping ----------------------------------------------------------------------
 
-    def _failure(self, url: str, exc: Exception) -> APIError:
-        import httpx2
-
-        if isinstance(exc, httpx2.TimeoutException):
+    def _failure(self, url: str, failure: TransportFailure) -> APIError:
+        if failure.kind == "timeout":
             return errs.timeout_error(url, self.provider, self.timeout)
-        return errs.connection_error(url, self.provider, exc)
+        if failure.kind == "decoding":
+            return errs.decoding_error(failure.status, failure.headers, failure.detail, self.provider)
+        return errs.connection_error(url, self.provider, failure.detail)
 
-    def _is_io_error(self, exc: Exception) -> bool:
-        """Whether ``exc`` is a failure to move or decode bytes (mapped to an APIError, never raw)."""
-        import httpx2
+    def _status_failure(self, status: int, headers: Mapping[str, str], raw: bytes) -> APIStatusError:
+        return errs.status_error(status, headers, raw, self.provider)
 
-        return isinstance(exc, httpx2.TransportError | httpx2.DecodingError)
-
-    def _io_error(self, url: str, exc: Exception, response: httpx2.Response | None = None) -> APIError:
-        import httpx2
-
-        if isinstance(exc, httpx2.DecodingError):
-            status = response.status_code if response is not None else None
-            headers = response.headers if response is not None else {}
-            return errs.decoding_error(status, headers, exc, self.provider)
-        return self._failure(url, exc)
-
-    def _status_failure(self, response: httpx2.Response, raw: bytes) -> APIStatusError:
-        return errs.status_error(response.status_code, response.headers, raw, self.provider)
+    def _redacted(self, error: APIError, sent: Mapping[str, str]) -> APIError:
+        return errs.redact(error, self.secrets_of(sent)) if self.secrets_of is not None else error
 
     def _next_delay(self, attempt: int, url: str, error: APIError, waited: float) -> float:
-        """Seconds to wait before the next attempt, or raise ``error`` if there is none.
-
-        ``waited`` is the time this call has already spent waiting between attempts: a pause the
-        server asks for is honoured only while the total stays within the call's budget (``timeout``).
-        """
-        if attempt >= self.max_retries:
-            raise error
-        delay: float | None = None
-        if isinstance(error, APIStatusError):
-            if not status_is_retryable(error.status_code, error.headers) or (
-                self.never_retry is not None and self.never_retry(error)
-            ):
-                raise error
-            delay = error.retry_after
-            if delay is not None and waited + delay > self.timeout:
-                raise error  # the server will not be ready within our budget: say so now
+        """Seconds to wait before the next attempt, or raise ``error`` if the policy says stop."""
+        delay = self.retry.delay(attempt, error, waited)
         if delay is None:
-            delay = backoff_delay(attempt)
+            raise error
         reason = f"HTTP {error.status_code}" if isinstance(error, APIStatusError) else type(error).__name__
         logger.info(
             "haybale: %s request to %s failed (%s); retry %d of %d in %.2f s",
@@ -200,37 +185,35 @@ class Transport:
             errs.host_of(url),
             reason,
             attempt + 1,
-            self.max_retries,
+            self.retry.max_retries,
             delay,
         )
         return delay
 
     # -- sync ------------------------------------------------------------------------------------------
 
-    def _send(self, url: str, body: bytes, headers: HeadersFn) -> httpx2.Response:
+    def _send(self, url: str, body: bytes, headers: HeadersFn) -> Response:
         """POST until a 2xx arrives (returned with its body unread) or retries run out."""
         client = self._sync_client()
         attempt, waited = 0, 0.0
         while True:
+            sent: Mapping[str, str] = {}
             try:
-                request = client.build_request("POST", url, content=body, headers=headers())
-                response = client.send(request, stream=True)
-            except Exception as exc:
-                if not self._is_io_error(exc):
-                    raise
-                error: APIError = self._io_error(url, exc)
+                sent = headers()
+                response = client.send(url, body, sent)
+            except TransportFailure as failure:
+                error: APIError = self._failure(url, failure)
             else:
-                if response.status_code < 300:
+                if response.status < 300:
                     return response
                 try:
                     raw = response.read()
-                except Exception as exc:
-                    if not self._is_io_error(exc):
-                        raise
-                    raw = f"(body unreadable: {type(exc).__name__})".encode()
+                except TransportFailure as failure:
+                    raw = f"(body unreadable: {failure.kind})".encode()
                 finally:
                     response.close()
-                error = self._status_failure(response, raw)
+                error = self._status_failure(response.status, response.headers, raw)
+            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             time.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
@@ -240,10 +223,8 @@ class Transport:
         response = self._send(url, body, headers)
         try:
             raw = response.read()
-        except Exception as exc:
-            if not self._is_io_error(exc):
-                raise
-            raise self._io_error(url, exc, response) from exc
+        except TransportFailure as failure:
+            raise self._failure(url, failure) from failure
         finally:
             response.close()
         return self._parse(raw, response.headers), response.headers
@@ -277,34 +258,30 @@ class Transport:
 
     # -- async -----------------------------------------------------------------------------------------
 
-    async def _send_async(self, url: str, body: bytes, headers: AsyncHeadersFn) -> httpx2.Response:
+    async def _send_async(self, url: str, body: bytes, headers: AsyncHeadersFn) -> AsyncResponse:
         import asyncio
 
         client = self._async()
         attempt, waited = 0, 0.0
         while True:
+            sent: Mapping[str, str] = {}
             try:
-                sent = headers()
-                request = client.build_request(
-                    "POST", url, content=body, headers=await sent if isawaitable(sent) else sent
-                )
-                response = await client.send(request, stream=True)
-            except Exception as exc:
-                if not self._is_io_error(exc):
-                    raise
-                error: APIError = self._io_error(url, exc)
+                asked = headers()
+                sent = await asked if isawaitable(asked) else asked
+                response = await client.send(url, body, sent)
+            except TransportFailure as failure:
+                error: APIError = self._failure(url, failure)
             else:
-                if response.status_code < 300:
+                if response.status < 300:
                     return response
                 try:
-                    raw = await response.aread()
-                except Exception as exc:
-                    if not self._is_io_error(exc):
-                        raise
-                    raw = f"(body unreadable: {type(exc).__name__})".encode()
+                    raw = await response.read()
+                except TransportFailure as failure:
+                    raw = f"(body unreadable: {failure.kind})".encode()
                 finally:
-                    await response.aclose()
-                error = self._status_failure(response, raw)
+                    await response.close()
+                error = self._status_failure(response.status, response.headers, raw)
+            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             await asyncio.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
@@ -315,13 +292,11 @@ class Transport:
         """Async ``post_json``."""
         response = await self._send_async(url, body, headers)
         try:
-            raw = await response.aread()
-        except Exception as exc:
-            if not self._is_io_error(exc):
-                raise
-            raise self._io_error(url, exc, response) from exc
+            raw = await response.read()
+        except TransportFailure as failure:
+            raise self._failure(url, failure) from failure
         finally:
-            await response.aclose()
+            await response.close()
         return self._parse(raw, response.headers), response.headers
 
     def stream_lines_async(
@@ -339,20 +314,19 @@ class Transport:
         try:
             yield lines
         except BaseException:
-            await response.aclose()
+            await response.close()
             raise
         await lines.drain()
-        await response.aclose()
+        await response.close()
 
 
 class LineStream:
-    """The lines of a streamed body, split by the SSE rules (``LineSplitter``); I/O errors mapped."""
+    """The lines of a streamed body, split by the SSE rules (``LineSplitter``); failures mapped."""
 
-    def __init__(self, transport: Transport, url: str, response: httpx2.Response) -> None:
+    def __init__(self, transport: Transport, url: str, response: Response) -> None:
         self._transport = transport
         self._url = url
-        self._response = response
-        self._chunks = response.iter_bytes()
+        self._chunks = response.chunks()
         self._splitter = LineSplitter()
 
     def __iter__(self) -> Iterator[str]:
@@ -360,10 +334,8 @@ class LineStream:
         try:
             for data in self._chunks:
                 yield from feed(data)
-        except Exception as exc:
-            if not self._transport._is_io_error(exc):
-                raise
-            raise self._transport._io_error(self._url, exc, self._response) from exc
+        except TransportFailure as failure:
+            raise self._transport._failure(self._url, failure) from failure
         yield from self._splitter.flush()
 
     def drain(self) -> None:
@@ -382,11 +354,10 @@ class LineStream:
 class AsyncLineStream:
     """Async ``LineStream``."""
 
-    def __init__(self, transport: Transport, url: str, response: httpx2.Response) -> None:
+    def __init__(self, transport: Transport, url: str, response: AsyncResponse) -> None:
         self._transport = transport
         self._url = url
-        self._response = response
-        self._chunks = response.aiter_bytes()
+        self._chunks = response.chunks()
         self._splitter = LineSplitter()
 
     async def __aiter__(self) -> AsyncIterator[str]:
@@ -395,10 +366,8 @@ class AsyncLineStream:
             async for data in self._chunks:
                 for line in feed(data):
                     yield line
-        except Exception as exc:
-            if not self._transport._is_io_error(exc):
-                raise
-            raise self._transport._io_error(self._url, exc, self._response) from exc
+        except TransportFailure as failure:
+            raise self._transport._failure(self._url, failure) from failure
         for line in self._splitter.flush():
             yield line
 

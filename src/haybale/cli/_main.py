@@ -1,7 +1,7 @@
 """The ``haybale`` command: argument parsing, signal handling and turning errors into one clear line.
 
-Only the standard library is imported here so ``haybale --help`` stays fast; the generators and the
-local model are imported by the command that needs them.
+Only the standard library and haybale's error classes are imported here so ``haybale --help``
+stays fast; the generators and the local model are imported by the command that needs them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from haybale.errors import UsageError
+
 PROVIDERS = ("openai", "azure", "openrouter", "local")
-
-
-class UsageError(Exception):
-    """The command line cannot work as given (exit status 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="haybale", description="Chat with OpenAI, Azure OpenAI, OpenRouter or a local model."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and the HTTP backend, then exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     chat = commands.add_parser("chat", help="send a prompt (or chat interactively) and stream the reply")
@@ -76,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--no-stream", action="store_true", help="print the reply only once it is complete")
     chat.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    chat.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the reply (and errors): no progress notes"
+    )
     chat.set_defaults(handler="chat")
 
     local = commands.add_parser("local", help="the embedded local model (needs haybale[local])")
@@ -86,13 +87,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: worked out only when asked for (finding the HTTP backend is not free)."""
 
-    try:
-        return version("haybale")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> NoReturn:
+        from haybale._http import settings_for
+        from haybale._version import __version__
+        from haybale.errors import ConfigurationError
+
+        try:
+            backend = settings_for({}, timeout=1.0).backend
+        except ConfigurationError as error:
+            backend = f"none ({error})"
+        print(f"{parser.prog} {__version__} (HTTP backend: {backend})")
+        parser.exit()
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from haybale.cli._errors import CommandError, Target
-from haybale.cli._main import UsageError
+from haybale.cli._errors import Target
+from haybale.errors import CommandError, UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
@@ -68,8 +68,12 @@ def build_generator(
     temperature: float | None,
     max_tokens: int | None,
     stack: contextlib.ExitStack,
+    quiet: bool = False,
 ) -> tuple[OpenAIChatGenerator, Target]:
-    """A warmed-up generator for ``provider``; resources it needs (the local server) live on ``stack``."""
+    """A warmed-up generator for ``provider``; resources it needs (the local server) live on ``stack``.
+
+    ``quiet`` drops the progress note printed while the local model starts.
+    """
     env = os.environ
     if provider != "local":
         _require_key(provider, env)
@@ -81,7 +85,7 @@ def build_generator(
         "generation_kwargs": _generation_kwargs(provider, base_url, temperature, max_tokens),
     }
     if provider == "local":
-        generator, target = _local(model, kwargs, stack)
+        generator, target = _local(model, kwargs, stack, quiet)
     else:
         generator = _remote(provider, model, base_url, kwargs)
         target = Target(provider, model or getattr(generator, "model", None), base_url, _KEY_ENV[provider])
@@ -91,17 +95,18 @@ def build_generator(
 
 
 def _local(
-    model: str | None, kwargs: dict[str, Any], stack: contextlib.ExitStack
+    model: str | None, kwargs: dict[str, Any], stack: contextlib.ExitStack, quiet: bool
 ) -> tuple[OpenAIChatGenerator, Target]:
     from haybale.components.generators.chat import OpenAIChatGenerator
     from haybale.local import LocalModelServer
     from haybale.utils import Secret
 
-    print(
-        "haybale: starting the local model (SmolLM2-135M via llama-cpp-python)...",
-        file=sys.stderr,
-        flush=True,
-    )
+    if not quiet:
+        print(
+            "haybale: starting the local model (SmolLM2-135M via llama-cpp-python)...",
+            file=sys.stderr,
+            flush=True,
+        )
     server = stack.enter_context(LocalModelServer(die_with_parent=True))
     name = model or server.model
     # llama-cpp-python's server checks no key, but the client always sends one.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from haybale.dataclasses._pydantic import DictBacked
 from haybale.dataclasses.content import (
     CONTENT_TYPES,
     ChatMessageContentT,
@@ -44,7 +45,7 @@ _LEGACY_ARGUMENTS = ("role", "content")
 
 
 @dataclass
-class ChatMessage:
+class ChatMessage(DictBacked):
     """A message: its role, its content parts, an optional speaker name and free-form meta.
 
     Build messages with the ``from_user``/``from_system``/``from_assistant``/``from_tool``
@@ -68,6 +69,12 @@ class ChatMessage:
     def __post_init__(self) -> None:
         if not isinstance(self._role, ChatRole):
             self._role = ChatRole.from_str(self._role)
+        if self._name is not None and not isinstance(self._name, str):
+            raise TypeError(
+                f"A ChatMessage's name must be a str (the speaker), got {type(self._name).__name__}."
+            )
+        if not isinstance(self._meta, dict):
+            raise TypeError(f"A ChatMessage's meta must be a dict, got {type(self._meta).__name__}.")
         for part in self._content:
             if not isinstance(part, CONTENT_TYPES):
                 names = ", ".join(kind.__name__ for kind in CONTENT_TYPES)
@@ -83,6 +90,10 @@ class ChatMessage:
                     ".images...) instead."
                 )
             raise AttributeError(f"'ChatMessage' object has no attribute {name!r}")
+
+    def __len__(self) -> int:
+        """The number of content parts (as in Haystack; an empty message is falsy)."""
+        return len(self._content)
 
     # ---- properties --------------------------------------------------------------------------
 
@@ -176,8 +187,8 @@ class ChatMessage:
                 parts.append(TextContent(part))
             elif isinstance(part, TextContent | ImageContent | FileContent):
                 parts.append(part)
-            else:
-                raise ValueError(
+            else:  # a TypeError, as Haystack raises for it
+                raise TypeError(
                     f"A user message part must be a str, TextContent, ImageContent or FileContent; got "
                     f"{type(part).__name__}."
                 )
@@ -267,6 +278,33 @@ class ChatMessage:
             f"Not a serialized ChatMessage (needs 'role' and 'content'): {data!r:.300}. "
             "Produce it with ChatMessage.to_dict()."
         )
+
+    # ---- the OpenAI message format (the wire layer's converter, loaded on first use) --------
+
+    def to_openai_dict_format(self, require_tool_call_ids: bool = True) -> dict[str, Any]:
+        """This message as a Chat Completions message dict, in the shape Haystack gives it.
+
+        Reasoning is left out and ``meta["refusal"]`` of an assistant message is sent back as its
+        refusal. With ``require_tool_call_ids=False``, tool calls and results without an id are
+        accepted (for servers that do not use ids). Raises ValueError for a message the format
+        cannot express (an empty non-assistant message, a tool result beside other parts, image or
+        file parts in a tool result).
+        """
+        from haybale._wire.messages import message_to_openai  # not at import: the data model stays light
+
+        return message_to_openai(self, require_tool_call_ids=require_tool_call_ids)
+
+    @classmethod
+    def from_openai_dict_format(cls, message: dict[str, Any]) -> Self:
+        """A message from a Chat Completions message dict (any role, ``developer`` read as system).
+
+        Ids are optional (some compatible servers omit them); tool-call arguments that are not a
+        JSON object keep the call, with the raw text in ``ToolCall.extra["raw_arguments"]``. Raises
+        ValueError for a dict that is not a valid message, or holds URLs or file ids instead of data.
+        """
+        from haybale._wire.message_parse import message_from_openai
+
+        return message_from_openai(cls, message)
 
 
 T = TypeVar("T")

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from haybale.dataclasses._pydantic import DictBacked
 from haybale.dataclasses.file_content import FileContent
 from haybale.dataclasses.image_content import ImageContent
 
 
 @dataclass
-class TextContent:
+class TextContent(DictBacked):
     """A piece of text in a message."""
 
     text: str
@@ -30,11 +31,12 @@ class TextContent:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextContent:
+        _require(data, ("text",), cls)
         return cls(text=data["text"])
 
 
 @dataclass
-class ToolCall:
+class ToolCall(DictBacked):
     """A model's request to call a tool: its name, the parsed arguments and the call id.
 
     ``extra`` holds provider details that have no field of their own; haybale puts the raw text
@@ -54,12 +56,15 @@ class ToolCall:
                 "ToolCall.arguments must be a dict of parsed arguments, got "
                 f"{type(self.arguments).__name__}; decode JSON text with json.loads(...) first."
             )
+        if self.extra is not None and not isinstance(self.extra, dict):
+            raise TypeError(f"ToolCall.extra must be a dict or None, got {type(self.extra).__name__}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"tool_name": self.tool_name, "arguments": self.arguments, "id": self.id, "extra": self.extra}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        _require(data, ("tool_name", "arguments"), cls)
         return cls(
             tool_name=data["tool_name"],
             arguments=data["arguments"],
@@ -68,13 +73,13 @@ class ToolCall:
         )
 
 
-ToolResultPartT: TypeAlias = TextContent | ImageContent
+ToolResultPartT: TypeAlias = TextContent | ImageContent | FileContent
 ToolCallResultContentT: TypeAlias = str | Sequence[ToolResultPartT]
 
 
 @dataclass
-class ToolCallResult:
-    """What a tool returned (text, or text and image parts), the call it answers, and whether it failed."""
+class ToolCallResult(DictBacked):
+    """What a tool returned (text, or text/image/file parts), the call it answers, and whether it failed."""
 
     result: ToolCallResultContentT
     origin: ToolCall
@@ -89,10 +94,10 @@ class ToolCallResult:
         if isinstance(self.result, str):
             return
         if not isinstance(self.result, Sequence) or not all(
-            isinstance(part, TextContent | ImageContent) for part in self.result
+            isinstance(part, TextContent | ImageContent | FileContent) for part in self.result
         ):
             raise TypeError(
-                "A tool result must be a str or a list of TextContent/ImageContent, "
+                "A tool result must be a str or a list of TextContent/ImageContent/FileContent, "
                 f"got {type(self.result).__name__}. Convert other values with str(...) or json.dumps(...)."
             )
 
@@ -102,6 +107,7 @@ class ToolCallResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ToolCallResult:
+        _require(data, ("result", "origin"), cls)
         result = data["result"]
         if not isinstance(result, str):
             result = [deserialize_part(part) for part in result]
@@ -109,7 +115,7 @@ class ToolCallResult:
 
 
 @dataclass
-class ReasoningContent:
+class ReasoningContent(DictBacked):
     """The reasoning a model showed before answering.
 
     ``extra`` keeps provider data needed to send the reasoning back on the next turn, e.g.
@@ -119,11 +125,20 @@ class ReasoningContent:
     reasoning_text: str
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.reasoning_text, str):
+            raise TypeError(
+                f"ReasoningContent.reasoning_text must be a str, got {type(self.reasoning_text).__name__}."
+            )
+        if not isinstance(self.extra, dict):
+            raise TypeError(f"ReasoningContent.extra must be a dict, got {type(self.extra).__name__}.")
+
     def to_dict(self) -> dict[str, Any]:
         return {"reasoning_text": self.reasoning_text, "extra": self.extra}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReasoningContent:
+        _require(data, ("reasoning_text",), cls)
         return cls(reasoning_text=data["reasoning_text"], extra=data.get("extra") or {})
 
 
@@ -154,18 +169,47 @@ def serialize_part(part: ChatMessageContentT) -> dict[str, Any]:
     return {key: part.to_dict()}
 
 
+# A key that only one part's own fields have: how a part dumped without its "<kind>" wrapper (the
+# shape pydantic writes for Haystack's dataclasses) is recognised.
+_FIELD_MARKERS: tuple[tuple[str, type[Any]], ...] = (
+    ("tool_name", ToolCall),
+    ("origin", ToolCallResult),
+    ("reasoning_text", ReasoningContent),
+    ("base64_image", ImageContent),
+    ("base64_data", FileContent),
+)
+
+
 def deserialize_part(data: Any) -> ChatMessageContentT:
-    """The part a ``serialize_part`` dict describes."""
-    if not isinstance(data, dict):
-        raise TypeError(f"A serialized content part must be a dict, got {type(data).__name__}: {data!r:.200}")
+    """The part a ``serialize_part`` dict describes (or a part's bare fields, as pydantic dumps them)."""
+    if not isinstance(data, dict):  # a ValueError, as Haystack raises for it
+        raise ValueError(
+            f"A serialized content part must be a dict, got {type(data).__name__}: {data!r:.200}."
+        )
     if "text" in data and isinstance(data["text"], str):
         return TextContent(text=data["text"])
+    part: ChatMessageContentT
     for key, value in data.items():
         cls = _CLASSES.get(key)
-        if cls is not None:
-            part: ChatMessageContentT = cls.from_dict(value)
+        if cls is not None and isinstance(value, dict):
+            part = cls.from_dict(value)
+            return part
+    for marker, cls in _FIELD_MARKERS:
+        if marker in data:
+            part = cls.from_dict(data)
             return part
     raise ValueError(
         f"Unknown content part {sorted(data)!r}: expected one of the keys {sorted(_CLASSES)}. "
         "Build messages with the ChatMessage.from_* constructors and serialize them with to_dict()."
     )
+
+
+def _require(data: Any, keys: tuple[str, ...], cls: type[Any]) -> None:
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__}.from_dict needs a dict, got {type(data).__name__}.")
+    missing = [key for key in keys if key not in data]
+    if missing:
+        raise ValueError(
+            f"Not a serialized {cls.__name__}: missing {', '.join(repr(k) for k in missing)} in "
+            f"{data!r:.200}. Produce it with {cls.__name__}.to_dict()."
+        )

@@ -15,14 +15,16 @@ from haybale.dataclasses._binary import (
     guess_mime_type,
     read_file,
     truncated,
+    warn_unknown_mime_type,
 )
+from haybale.dataclasses._pydantic import DictBacked
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 @dataclass(repr=False)
-class FileContent:
+class FileContent(DictBacked):
     """A file as base64 text, with its MIME type and file name.
 
     With ``validation=True`` (the default) the base64 is checked and a missing ``mime_type`` is
@@ -39,8 +41,15 @@ class FileContent:
         if not self.validation:
             return
         data = decode_base64(self.base64_data, "FileContent.base64_data")
+        if not data:
+            raise ValueError(
+                "FileContent.base64_data is empty: pass the base64 of the file's bytes, or build the part "
+                "with FileContent.from_file_path(...) or FileContent.from_url(...)."
+            )
         if not self.mime_type:
             self.mime_type = guess_mime_type(data, self.filename)
+            if not self.mime_type:
+                warn_unknown_mime_type("file")
 
     def __repr__(self) -> str:
         return (

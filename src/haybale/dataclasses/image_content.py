@@ -13,8 +13,11 @@ from haybale.dataclasses._binary import (
     from_fields,
     guess_mime_type,
     read_file,
+    sniff_mime_type,
     truncated,
+    warn_unknown_mime_type,
 )
+from haybale.dataclasses._pydantic import DictBacked
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,7 +27,7 @@ _DETAILS = ("auto", "high", "low")
 
 
 @dataclass(repr=False)
-class ImageContent:
+class ImageContent(DictBacked):
     """An image as base64 text, with its MIME type and the detail level to ask the model for.
 
     With ``validation=True`` (the default) the base64 is checked, a missing ``mime_type`` is
@@ -43,13 +46,12 @@ class ImageContent:
         if not self.validation:
             return
         data = decode_base64(self.base64_image, "ImageContent.base64_image")
-        if not self.mime_type:
-            self.mime_type = guess_mime_type(data, None)
-        if self.mime_type and not self.mime_type.startswith("image/"):
+        if not data:
             raise ValueError(
-                f"ImageContent needs an image/* MIME type, got {self.mime_type!r}. "
-                "Send other documents as FileContent."
+                "ImageContent.base64_image is empty: pass the base64 of an image, or build the part "
+                "with ImageContent.from_file_path(...) or ImageContent.from_url(...)."
             )
+        self.mime_type = _checked_mime_type(self.mime_type, sniff_mime_type(data))
 
     def __repr__(self) -> str:  # the full base64 text would drown everything else
         return (
@@ -73,8 +75,12 @@ class ImageContent:
         detail: ImageDetail | None = None,
         meta: dict[str, Any] | None = None,
     ) -> ImageContent:
-        """Read an image file; ``size=(width, height)`` shrinks it to fit (needs Pillow)."""
+        """Read an image file; ``size=(width, height)`` shrinks it to fit (needs Pillow).
+
+        The path is recorded in ``meta["file_path"]``.
+        """
         data = read_file(file_path)
+        meta = {**(meta or {}), "file_path": str(file_path)}
         return cls._from_bytes(data, guess_mime_type(data, str(file_path)), size, detail, meta)
 
     @classmethod
@@ -88,10 +94,24 @@ class ImageContent:
         detail: ImageDetail | None = None,
         meta: dict[str, Any] | None = None,
     ) -> ImageContent:
-        """Download an image; its URL is recorded in ``meta["url"]``."""
+        """Download an image; ``meta`` records its URL (``"url"``) and the server's ``"content_type"``."""
         data, content_type = fetch_url(url, retry_attempts=retry_attempts, timeout=timeout)
         mime_type = guess_mime_type(data, None) or content_type
-        return cls._from_bytes(data, mime_type, size, detail, {"url": url, **(meta or {})})
+        meta = {**(meta or {}), "url": url, "content_type": content_type}
+        return cls._from_bytes(data, mime_type, size, detail, meta)
+
+    def show(self) -> None:
+        """Display the image: inline in a Jupyter notebook, else in the system's viewer (needs Pillow)."""
+        import base64
+        import io
+
+        image = _pillow().open(io.BytesIO(base64.b64decode(self.base64_image)))
+        if _in_notebook():
+            from IPython.display import display  # present whenever a notebook kernel runs
+
+            display(image)
+        else:
+            image.show()
 
     @classmethod
     def _from_bytes(
@@ -114,17 +134,58 @@ class ImageContent:
         )
 
 
-def _resized(data: bytes, size: tuple[int, int]) -> bytes:
-    """The image scaled down (aspect ratio kept) to fit ``size``, in its original format."""
+def _checked_mime_type(declared: str | None, sniffed: str | None) -> str | None:
+    """The image's MIME type: declared, else read from its bytes; what is not an image is refused.
+
+    Bytes of a kind haybale cannot tell, with no type declared, are kept with a warning, as Haystack
+    does: they may be an image format it does not sniff (AVIF, HEIC, SVG...).
+    """
+    if declared is not None and not isinstance(declared, str):
+        raise TypeError(
+            f"ImageContent.mime_type must be a str such as 'image/png', got {type(declared).__name__}."
+        )
+    if sniffed is not None and not sniffed.startswith("image/"):
+        # the bytes say what they are, whatever mime_type claims
+        raise ValueError(
+            f"ImageContent.base64_image holds {sniffed} data, not an image. Send documents as FileContent."
+        )
+    mime_type = declared or sniffed
+    if not mime_type:
+        warn_unknown_mime_type("image")
+        return None
+    if not mime_type.startswith("image/"):
+        raise ValueError(
+            f"ImageContent needs an image/* MIME type, got {mime_type!r}. "
+            "Send other documents as FileContent."
+        )
+    return mime_type
+
+
+def _pillow() -> Any:
+    """PIL.Image, or an ImportError saying how to get it."""
     try:
         from PIL import Image
     except ImportError:
         raise ImportError(
-            "Resizing images needs Pillow: pip install pillow (or call without size=...)."
+            "Showing or resizing images needs Pillow: pip install pillow (or call without size=...)."
         ) from None
+    return Image
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where images display inline)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _resized(data: bytes, size: tuple[int, int]) -> bytes:
+    """The image scaled down (aspect ratio kept) to fit ``size``, in its original format."""
     import io
 
-    with Image.open(io.BytesIO(data)) as image:
+    with _pillow().open(io.BytesIO(data)) as image:
         image_format = image.format
         image.thumbnail(size)
         out = io.BytesIO()

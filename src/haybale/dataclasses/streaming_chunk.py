@@ -106,8 +106,8 @@ class StreamingChunk:
                 f"A StreamingChunk carries one kind of payload, but {' and '.join(kinds)} are set: "
                 "emit one chunk per kind."
             )
-        if (self.tool_calls or self.tool_call_result is not None) and self.index is None:
-            raise ValueError("A StreamingChunk with tool calls or a tool result needs an index.")
+        if self.index is None:  # as in Haystack: these kinds always belong to a numbered block
+            raise ValueError("A StreamingChunk with tool calls, a tool result or reasoning needs an index.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,17 +152,26 @@ def select_streaming_callback(
 ) -> StreamingCallbackT | None:
     """The callback to use for one call: the one passed to the call, else the one from ``__init__``.
 
-    A sync call cannot await, so it refuses async callbacks; an async call takes both kinds.
+    A sync call cannot await, so it refuses async callbacks; an async call takes both kinds, and
+    logs a warning for a sync one (it runs on the event loop, which waits for it).
     """
     callback = runtime_callback if runtime_callback is not None else init_callback
     if callback is None:
         return None
     if not callable(callback):
         raise TypeError(f"streaming_callback must be callable, got {type(callback).__name__}.")
-    if not requires_async and _is_async(callback):
+    is_async = _is_async(callback)
+    if not requires_async and is_async:
         raise ValueError(
             "The streaming_callback is an async function, which run() cannot await: "
             "call run_async() instead, or pass a regular function."
+        )
+    if requires_async and not is_async:
+        import logging  # only on this path: the data model imports nothing it does not need
+
+        logging.getLogger(__name__).warning(
+            "A sync streaming_callback is used in an async call: it runs on the event loop, which "
+            "waits while it works. Pass an `async def` callback to keep the loop free."
         )
     return callback
 

@@ -24,7 +24,7 @@ def create_tool_from_function(
     docstring (``:param x:`` or a Google ``Args:`` section). The description defaults to the docstring's
     text before its parameter sections. Parameters filled from agent state (``inputs_from_state``) and
     callable-typed parameters are left out of the schema. An ``async def`` function becomes the tool's
-    ``async_function`` (``invoke`` then runs it to completion).
+    ``async_function`` and its ``function`` stays None, as in Haystack (``invoke`` still runs it).
     """
     # imported here: only building a tool needs them, and `import haybale.tools` stays light
     from haybale.tools._docstring import docstring_params, docstring_summary
@@ -37,11 +37,15 @@ def create_tool_from_function(
     for param, text in described.items():
         if param in schema["properties"] and text:
             schema["properties"][param]["description"] = text
+    from inspect import iscoroutinefunction
+
+    is_async = iscoroutinefunction(function)
     return Tool(
         name=name or function.__name__,
         description=description if description is not None else docstring_summary(function.__doc__),
         parameters=schema,
-        function=function,
+        function=None if is_async else function,
+        async_function=function if is_async else None,
         inputs_from_state=inputs_from_state,
         outputs_to_state=outputs_to_state,
         outputs_to_string=outputs_to_string,
@@ -121,6 +125,12 @@ def _find_culprit(fields: dict[str, tuple[Any, Any]]) -> str | None:
     return None
 
 
+# Keywords whose values are data, not schemas: a "title" key inside them belongs to the data.
+_DATA_KEYWORDS = frozenset({"default", "enum", "const", "examples", "example"})
+# Keywords mapping user-chosen names (properties, definitions) to schemas: a property may be named "title".
+_NAME_KEYED = frozenset({"properties", "$defs", "definitions", "patternProperties", "dependentSchemas"})
+
+
 def _drop_titles(schema: Any) -> None:
     """Remove pydantic's generated ``title`` keys (noise to the model), keeping properties named title."""
     if isinstance(schema, list):
@@ -131,10 +141,10 @@ def _drop_titles(schema: Any) -> None:
         return
     schema.pop("title", None)
     for key, value in schema.items():
-        if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+        if key in _NAME_KEYED and isinstance(value, dict):
             for sub in value.values():
                 _drop_titles(sub)
-        elif key not in ("default", "enum", "const", "examples"):
+        elif key not in _DATA_KEYWORDS:
             _drop_titles(value)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from haybale.core._imports import import_class
-from haybale.errors import DeserializationError
+from haybale.errors import DeserializationTypeError
 from haybale.tools.tool import Tool
 from haybale.tools.toolset import Toolset
 from haybale.tools.utils import ToolsType
@@ -38,7 +38,7 @@ def deserialize_tools_or_toolset_inplace(data: dict[str, Any], key: str = "tools
         data[key] = _load(serialized, Toolset)
         return
     if not isinstance(serialized, list):
-        raise DeserializationError(
+        raise DeserializationTypeError(
             f"{key!r} must hold a serialized Toolset (a dict) or a list of tools, "
             f"got {type(serialized).__name__}."
         )
@@ -47,9 +47,9 @@ def deserialize_tools_or_toolset_inplace(data: dict[str, Any], key: str = "tools
 
 def _load(item: Any, expected: type[Any] | tuple[type[Any], ...]) -> Any:
     if not isinstance(item, dict) or not isinstance(item.get("type"), str) or "data" not in item:
-        raise DeserializationError(f"A serialized tool needs 'type' and 'data' keys, got {item!r:.80}.")
+        raise DeserializationTypeError(f"A serialized tool needs 'type' and 'data' keys, got {item!r:.80}.")
     cls = import_class(item["type"])
     if not issubclass(cls, expected):
         names = expected.__name__ if isinstance(expected, type) else " or ".join(e.__name__ for e in expected)
-        raise DeserializationError(f"{item['type']!r} is not a {names} class.")
+        raise DeserializationTypeError(f"{item['type']!r} is not a {names} class.")
     return cls.from_dict(item)

@@ -8,7 +8,14 @@ from typing import Any
 
 from haybale.core.serialization import generate_qualified_class_name
 from haybale.errors import DeserializationError, ToolInvocationError
-from haybale.tools._async_bridge import async_origin, run_in_thread, sync_wrapper
+from haybale.tools._async_bridge import run_blocking, run_in_thread
+from haybale.tools._mappings import (
+    check_inputs_from_state,
+    check_outputs_to_state,
+    check_outputs_to_string,
+    convert_handlers,
+    convert_outputs_to_string,
+)
 from haybale.tools._schema_check import check_parameters_schema
 from haybale.utils.callable_serialization import deserialize_callable, serialize_callable
 
@@ -17,43 +24,35 @@ from haybale.utils.callable_serialization import deserialize_callable, serialize
 class Tool:
     """A named function with a description and a JSON schema for its keyword arguments.
 
-    ``function`` runs for ``invoke``; ``async_function`` (optional) for ``invoke_async``. A coroutine
-    function passed as ``function`` becomes the ``async_function`` and gets a blocking wrapper.
-    ``outputs_to_string``, ``inputs_from_state`` and ``outputs_to_state`` are kept and serialized as
-    Haystack does, for agents that use them.
+    ``function`` (sync) runs for ``invoke``; ``async_function`` (an ``async def``) for ``invoke_async``.
+    Either one, or both, must be given. With only ``async_function``, ``invoke`` still works: it runs
+    the coroutine to completion on an event loop of its own. With only ``function``, ``invoke_async``
+    runs it in a worker thread. A coroutine function passed as ``function`` is taken as the
+    ``async_function``. ``outputs_to_string``, ``inputs_from_state`` and ``outputs_to_state`` are kept
+    and serialized as Haystack does, for agents that use them. The fields are in Haystack's order, so
+    positional arguments mean the same in both libraries.
     """
 
     name: str
     description: str
     parameters: dict[str, Any]
-    function: Callable[..., Any]
-    async_function: Callable[..., Awaitable[Any]] | None = None
+    function: Callable[..., Any] | None = None
     outputs_to_string: dict[str, Any] | None = None
     inputs_from_state: dict[str, str] | None = None
     outputs_to_state: dict[str, dict[str, Any]] | None = None
+    async_function: Callable[..., Awaitable[Any]] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError("A Tool needs a non-empty name: the model calls it by that name.")
         if not isinstance(self.description, str):
             raise TypeError(f"Tool {self.name!r}: description must be a string.")
-        if not callable(self.function):
-            raise TypeError(
-                f"Tool {self.name!r}: function must be callable, got {type(self.function).__name__}."
-            )
-        from inspect import iscoroutinefunction  # lazily: inspect costs ~7 ms to import
-
-        if iscoroutinefunction(self.function):
-            if self.async_function is None:
-                self.async_function = self.function
-            self.function = sync_wrapper(self.function)
-        if self.async_function is not None and not iscoroutinefunction(self.async_function):
-            raise TypeError(f"Tool {self.name!r}: async_function must be an `async def` function.")
+        _settle_functions(self)
         try:
             check_parameters_schema(self.parameters)
         except ValueError as error:
             raise ValueError(f"Tool {self.name!r}: {error}") from None
-        _check_state_mappings(self)
+        _check_mappings(self)
 
     @property
     def tool_spec(self) -> dict[str, Any]:
@@ -64,17 +63,29 @@ class Tool:
         """Prepare expensive resources before the first call; subclasses override (idempotently)."""
 
     def invoke(self, **kwargs: Any) -> Any:
-        """Call the tool's function; any exception becomes a ``ToolInvocationError``."""
+        """Call the tool; any exception becomes a ``ToolInvocationError``.
+
+        An async-only tool is run to completion on a fresh event loop (in a helper thread when this
+        thread already runs a loop, which then waits: prefer ``invoke_async`` there).
+        """
         try:
-            return self.function(**kwargs)
+            self.warm_up()
+            if self.function is not None:
+                return self.function(**kwargs)
+            if self.async_function is None:  # unreachable after __post_init__; keeps mypy informed
+                raise TypeError("the tool has no function")
+            return run_blocking(self.async_function, kwargs)
         except Exception as error:
             raise self._invocation_error(error) from error
 
     async def invoke_async(self, **kwargs: Any) -> Any:
         """Await ``async_function``, or run ``function`` in a worker thread so the loop stays free."""
         try:
+            self.warm_up()
             if self.async_function is not None:
                 return await self.async_function(**kwargs)
+            if self.function is None:  # unreachable after __post_init__; keeps mypy informed
+                raise TypeError("the tool has no function")
             return await run_in_thread(self.function, kwargs)
         except Exception as error:
             raise self._invocation_error(error) from error
@@ -86,18 +97,17 @@ class Tool:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"type": <class path>, "data": {...}}`` with callables written as import paths."""
-        origin = async_origin(self.function)
         data: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "parameters": self.parameters,
-            "function": serialize_callable(origin or self.function),
-            "outputs_to_string": _handlers_to_paths(self.outputs_to_string),
+            "function": serialize_callable(self.function) if self.function is not None else None,
+            "outputs_to_string": convert_outputs_to_string(self.outputs_to_string, serialize_callable),
             "inputs_from_state": self.inputs_from_state,
-            "outputs_to_state": _state_handlers(self.outputs_to_state, serialize_callable),
+            "outputs_to_state": convert_handlers(self.outputs_to_state, serialize_callable),
         }
-        # only written when it is not implied by `function`, so Haystack can still read the dict
-        if self.async_function is not None and self.async_function is not origin:
+        # only written when set, so older Haystack versions (without the field) can read sync tools
+        if self.async_function is not None:
             data["async_function"] = serialize_callable(self.async_function)
         return {"type": generate_qualified_class_name(type(self)), "data": data}
 
@@ -105,57 +115,73 @@ class Tool:
     def from_dict(cls, data: dict[str, Any]) -> Tool:
         """A tool from ``to_dict()`` output (or Haystack's); callables are imported safely."""
         fields = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(fields, dict) or "function" not in fields:
+        if not isinstance(fields, dict) or not (fields.get("function") or fields.get("async_function")):
             raise DeserializationError(
-                "A serialized Tool must look like {'type': ..., 'data': {'name': ..., 'function': ...}}."
+                "A serialized Tool must look like {'type': ..., 'data': {'name': ..., 'function': ...}} "
+                "(or with 'async_function' for an async tool)."
             )
         init = dict(fields)  # never mutate the caller's dict
-        init["function"] = deserialize_callable(init["function"])
-        if init.get("async_function") is not None:
-            init["async_function"] = deserialize_callable(init["async_function"])
-        init["outputs_to_string"] = _paths_to_handlers(init.get("outputs_to_string"))
-        init["outputs_to_state"] = _state_handlers(init.get("outputs_to_state"), deserialize_callable)
+        for key in ("function", "async_function"):
+            if init.get(key) is not None:
+                init[key] = deserialize_callable(init[key])
+        init["outputs_to_string"] = convert_outputs_to_string(
+            init.get("outputs_to_string"), deserialize_callable
+        )
+        init["outputs_to_state"] = convert_handlers(init.get("outputs_to_state"), deserialize_callable)
         return cls(**init)
 
 
-def _check_state_mappings(tool: Tool) -> None:
-    for state_key, param in (tool.inputs_from_state or {}).items():
-        if not isinstance(param, str):
+def _settle_functions(tool: Tool) -> None:
+    """Check the two function fields; a coroutine function given as ``function`` moves over."""
+    from inspect import iscoroutinefunction  # lazily: inspect costs ~7 ms to import
+
+    if tool.function is not None and iscoroutinefunction(tool.function):
+        if tool.async_function is not None:
             raise ValueError(
-                f"Tool {tool.name!r}: inputs_from_state[{state_key!r}] must name a parameter (a str), "
-                f"got {type(param).__name__}."
+                f"Tool {tool.name!r}: function is an `async def` function and async_function is set too; "
+                "pass a regular function as function (or leave it out)."
             )
-    for key, config in (tool.outputs_to_state or {}).items():
-        if not isinstance(config, dict):
-            raise ValueError(f"Tool {tool.name!r}: outputs_to_state[{key!r}] must be a dict.")
-        if "handler" in config and not callable(config["handler"]):
-            raise ValueError(f"Tool {tool.name!r}: outputs_to_state[{key!r}]['handler'] must be callable.")
-    handler = (tool.outputs_to_string or {}).get("handler")
-    if handler is not None and not callable(handler):
-        raise ValueError(f"Tool {tool.name!r}: outputs_to_string['handler'] must be callable.")
+        tool.async_function, tool.function = tool.function, None
+    if tool.function is None and tool.async_function is None:
+        raise ValueError(
+            f"Tool {tool.name!r} has nothing to call: pass function=<a function> and/or "
+            "async_function=<an async def function>."
+        )
+    if tool.function is not None and not callable(tool.function):
+        raise TypeError(f"Tool {tool.name!r}: function must be callable, got {type(tool.function).__name__}.")
+    if tool.async_function is not None and not iscoroutinefunction(tool.async_function):
+        raise ValueError(
+            f"Tool {tool.name!r}: async_function must be an `async def` function; pass a regular "
+            "function as function instead."
+        )
 
 
-def _handlers_to_paths(config: dict[str, Any] | None) -> dict[str, Any] | None:
-    if config is None or config.get("handler") is None:
-        return config
-    return {**config, "handler": serialize_callable(config["handler"])}
+def _check_mappings(tool: Tool) -> None:
+    check_inputs_from_state(tool.name, tool.inputs_from_state, _valid_inputs(tool))
+    check_outputs_to_state(tool.name, tool.outputs_to_state)
+    check_outputs_to_string(tool.name, tool.outputs_to_string)
 
 
-def _paths_to_handlers(config: dict[str, Any] | None) -> dict[str, Any] | None:
-    if config is None or not isinstance(config.get("handler"), str):
-        return config
-    return {**config, "handler": deserialize_callable(config["handler"])}
+def _valid_inputs(tool: Tool) -> set[str] | None:
+    """The names ``inputs_from_state`` may fill: the function's parameters and the schema's properties.
 
+    None (anything goes) when the function takes ``**kwargs``.
+    """
+    if not tool.inputs_from_state:
+        return None
+    import inspect
 
-def _state_handlers(
-    mapping: dict[str, dict[str, Any]] | None, convert: Callable[[Any], Any]
-) -> dict[str, dict[str, Any]] | None:
-    if not mapping:
-        return mapping
-    return {
-        key: {**config, "handler": convert(config["handler"])} if "handler" in config else dict(config)
-        for key, config in mapping.items()
-    }
+    names = set(tool.parameters.get("properties") or ())
+    target = tool.function if tool.function is not None else tool.async_function
+    try:
+        signature = inspect.signature(target)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # some builtins have no signature: the schema must do
+        return names
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            return None
+        names.add(param.name)
+    return names
 
 
 def check_duplicate_tool_names(tools: Iterable[Any] | None) -> None:

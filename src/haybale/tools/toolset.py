@@ -8,7 +8,7 @@ from typing import Any
 
 from haybale.core._imports import import_class
 from haybale.core.serialization import generate_qualified_class_name
-from haybale.errors import DeserializationError
+from haybale.errors import DeserializationError, DeserializationTypeError
 from haybale.tools.tool import Tool, check_duplicate_tool_names
 
 
@@ -30,7 +30,6 @@ class Toolset:
             if not isinstance(item, Tool):
                 raise TypeError(f"A Toolset holds Tool objects only, got {type(item).__name__}.")
         check_duplicate_tool_names(self.tools)
-        self._warmed: set[int] = set()
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self.tools)
@@ -47,6 +46,14 @@ class Toolset:
             return any(t.name == item for t in self.tools)
         return any(t == item for t in self.tools)
 
+    def get_selectable_tools(self) -> list[Tool]:
+        """The tools an agent may pick by name (all of them; subclasses that hide some override this)."""
+        return list(self.tools)
+
+    def spawn(self, selected_tool_names: set[str] | None = None) -> Toolset:
+        """The toolset to use for one agent run: this one, as a plain Toolset keeps no per-run state."""
+        return self
+
     def add(self, tool: Tool | Toolset) -> None:
         """Add a tool, or every tool of another toolset; names must stay unique."""
         new = _as_tool_list(tool)
@@ -59,11 +66,13 @@ class Toolset:
         return Toolset(combined)
 
     def warm_up(self) -> None:
-        """Warm up each tool once, however often this is called."""
+        """Warm up every tool, as Haystack does: each call reaches each tool's own ``warm_up``.
+
+        May run before every call, so a tool's ``warm_up`` must be idempotent (guarding on its own
+        state). A subclass that loads its tools from elsewhere overrides this, guarding likewise.
+        """
         for item in self.tools:
-            if id(item) not in self._warmed:
-                item.warm_up()
-                self._warmed.add(id(item))
+            item.warm_up()
 
     def to_dict(self) -> dict[str, Any]:
         """``{"type": <class path>, "data": {"tools": [...]}}``, Haystack's shape."""
@@ -85,10 +94,12 @@ class Toolset:
 
 def _tool_from_dict(item: Any) -> Tool:
     if not isinstance(item, dict) or not isinstance(item.get("type"), str):
-        raise DeserializationError(f"Each serialized tool must be a dict with a 'type', got {item!r:.80}.")
+        raise DeserializationTypeError(
+            f"Each serialized tool must be a dict with a 'type', got {item!r:.80}."
+        )
     tool_class = import_class(item["type"])
     if not issubclass(tool_class, Tool):
-        raise DeserializationError(f"{item['type']!r} is not a Tool class, so it cannot be in a Toolset.")
+        raise DeserializationTypeError(f"{item['type']!r} is not a Tool class, so it cannot be in a Toolset.")
     return tool_class.from_dict(item)
 
 

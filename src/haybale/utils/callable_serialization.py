@@ -41,20 +41,39 @@ def serialize_callable(callable_handler: Callable[..., Any]) -> str:
             f"Cannot serialize {qualname!r}: it is defined inside a function, so it cannot be imported. "
             "Move it to module level."
         )
+    if any(part.startswith("_") for part in qualname.split(".")):
+        # deserialize_callable refuses private and special attribute steps (they can reach past the
+        # allowlist), so such a path could be written but never read back
+        raise SerializationError(
+            f"Cannot serialize {qualname!r}: a private or special name cannot be loaded back. "
+            "Give the function a public name (no leading underscore) in its module."
+        )
     return f"{module}.{qualname}"
 
 
 def deserialize_callable(callable_handle: str) -> Callable[..., Any]:
     """The callable at import path ``callable_handle``, imported safely.
 
-    Only haybale and the modules listed in ``HAYBALE_DESERIALIZATION_ALLOWLIST`` are imported;
-    Haystack paths are translated to haybale's.
+    Only haybale and the modules listed in the deserialization allowlist are imported; Haystack
+    paths are translated to haybale's. A path naming a function that ``@tool`` turned into a Tool
+    gives that tool's function (its ``async_function`` for an async-only tool).
     """
     obj = import_object(callable_handle)
     if isinstance(obj, staticmethod | classmethod):  # reached through a class __dict__
         obj = obj.__func__
+    obj = _unwrap_tool(obj)
     if not callable(obj):
         raise DeserializationError(
             f"{callable_handle!r} names a {type(obj).__name__}, which is not callable."
         )
     return obj  # type: ignore[no-any-return]
+
+
+def _unwrap_tool(obj: Any) -> Any:
+    # @tool rebinds a module-level function's name to a Tool, so the path a tool's to_dict writes
+    # for its function leads back to the Tool itself.
+    from haybale.tools.tool import Tool  # here: haybale.tools imports this module
+
+    if isinstance(obj, Tool):
+        return obj.function if obj.function is not None else obj.async_function
+    return obj

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import io
+
 import pytest
 
 from haybale.components.generators.utils import print_streaming_chunk
@@ -54,9 +58,9 @@ def test_tool_calls_show_name_then_arguments(capsys: pytest.CaptureFixture[str])
         capsys,
     )
     assert out == (
-        '[TOOL CALL]\nTool: weather\nArguments: {"city": "Paris"}'
-        "\n\n[TOOL CALL]\nTool: time\nArguments: {}"
-        "\n\n[TOOL CALL]\nTool: date\nArguments: {}"
+        '[TOOL CALL]\nTool: weather \nArguments: {"city": "Paris"}'
+        "\n\n[TOOL CALL]\nTool: time \nArguments: {}"
+        "\n\n[TOOL CALL]\nTool: date \nArguments: {}"
     )
 
 
@@ -71,3 +75,20 @@ def test_tool_results_are_printed_whole(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_empty_chunks_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert printed([StreamingChunk("", meta={"usage": {"total_tokens": 3}})], capsys) == ""
+
+
+def test_output_goes_through_print_so_a_patched_print_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    monkeypatch.setattr(builtins, "print", lambda *args, **kwargs: calls.append((args, kwargs)))
+    print_streaming_chunk(StreamingChunk("Hi", index=0, start=True))
+    assert calls == [
+        (("[ASSISTANT]\n",), {"flush": True, "end": ""}),
+        (("Hi",), {"flush": True, "end": ""}),
+    ]
+
+
+def test_redirected_stdout_receives_the_output() -> None:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        print_streaming_chunk(StreamingChunk("", index=0, start=True, reasoning=ReasoningContent("hm")))
+    assert buffer.getvalue() == "[REASONING]\nhm"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from haybale.dataclasses import StreamingChunk
 
 
@@ -12,30 +10,32 @@ def print_streaming_chunk(chunk: StreamingChunk) -> None:
 
     Each content block opens with a label (``[ASSISTANT]``, ``[REASONING]``, ``[TOOL CALL]``,
     ``[TOOL RESULT]``) and blocks are separated by a blank line, so an agent's interleaved text,
-    tool calls and results stay readable. Output is flushed at once.
+    tool calls and results stay readable. The output (and its spacing) is Haystack's, written
+    piece by piece through ``print`` with ``flush=True``, so a redirected or patched ``print`` sees it.
     """
-    out: list[str] = []
     if chunk.start and chunk.index:  # a new block after the first one
-        out.append("\n\n")
-    if chunk.reasoning is not None and chunk.reasoning.reasoning_text:
+        _out("\n\n")
+    for delta in chunk.tool_calls or ():
         if chunk.start:
-            out.append("[REASONING]\n")
-        out.append(chunk.reasoning.reasoning_text)
-    for position, delta in enumerate(chunk.tool_calls or ()):
-        if delta.tool_name:  # a call starts: the name is only sent once
-            if position:
-                out.append("\n\n")
-            out.append(f"[TOOL CALL]\nTool: {delta.tool_name}\nArguments: ")
+            # several calls in one chunk arrive whole: separate each one after the chunk's own
+            if chunk.index and delta.index > chunk.index:
+                _out("\n\n")
+            _out(f"[TOOL CALL]\nTool: {delta.tool_name} \nArguments: ")
         if delta.arguments:
-            out.append(delta.arguments)
+            _out(delta.arguments)
     if chunk.tool_call_result is not None:
-        out.append(f"[TOOL RESULT]\n{chunk.tool_call_result.result}")
+        _out(f"[TOOL RESULT]\n{chunk.tool_call_result.result}")
     if chunk.content:
         if chunk.start:
-            out.append("[ASSISTANT]\n")
-        out.append(chunk.content)
+            _out("[ASSISTANT]\n")
+        _out(chunk.content)
+    if chunk.reasoning is not None:
+        if chunk.start:
+            _out("[REASONING]\n")
+        _out(chunk.reasoning.reasoning_text)
     if chunk.finish_reason is not None:  # the message is over: leave room for the next one
-        out.append("\n\n")
-    if out:
-        sys.stdout.write("".join(out))
-        sys.stdout.flush()
+        _out("\n\n")
+
+
+def _out(text: str) -> None:
+    print(text, flush=True, end="")

@@ -226,13 +226,55 @@ def test_missing_endpoint_names_the_variable() -> None:
 
 
 @pytest.mark.parametrize("credentials", [{}, {"api_key": None, "azure_ad_token": None}])
-def test_missing_credentials_fail_at_construction(credentials: dict[str, Any]) -> None:
-    with pytest.raises(ConfigurationError) as info:
-        AzureOpenAIChatGenerator(azure_endpoint="https://example.openai.azure.com", **credentials)
-    message = str(info.value)
-    for name in ("api_key", "azure_ad_token", "azure_ad_token_provider", "AZURE_OPENAI_API_KEY"):
-        assert name in message
-    assert "AZURE_OPENAI_AD_TOKEN" in message
+def test_missing_credentials_fail_at_warm_up_not_construction(
+    credentials: dict[str, Any],
+    make_azure: Any,
+    fake_server: Any,
+    parity: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As Haystack 3 (and haybale's other generators): a pipeline can be built and saved without keys.
+    default_key = Secret.from_env_var("AZURE_OPENAI_API_KEY", strict=False)  # the signature's default
+    generator = make_azure(**{"api_key": default_key, **credentials})
+    assert generator.to_dict()["init_parameters"]["azure_endpoint"].startswith("http://127.0.0.1")
+    for fail in (generator.warm_up, lambda: parity.run(generator, "hi")):
+        with pytest.raises(ConfigurationError) as info:
+            fail()
+        message = str(info.value)
+        for name in ("api_key", "azure_ad_token", "azure_ad_token_provider", "AZURE_OPENAI_API_KEY"):
+            assert name in message
+        assert "AZURE_OPENAI_AD_TOKEN" in message
+    assert fake_server.requests == []
+    if not credentials:  # the default Secrets read the environment when the generator warms up
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", "late-key")
+        fake_server.script(Reply.json(completion()))
+        parity.run(generator, "hi")
+        assert fake_server.requests[0].headers["api-key"] == "late-key"
+
+
+def test_endpoint_and_api_version_may_be_secrets_resolved_at_warm_up(
+    make_azure: Any, fake_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MY_AZURE_ENDPOINT", "https://unused.example")
+    monkeypatch.setenv("MY_AZURE_VERSION", "2024-10-21")
+    generator = make_azure(
+        azure_endpoint=Secret.from_env_var("MY_AZURE_ENDPOINT"),
+        api_version=Secret.from_env_var("MY_AZURE_VERSION"),
+    )
+    # the values are read when the generator warms up, not when it is built
+    monkeypatch.setenv("MY_AZURE_ENDPOINT", f"http://127.0.0.1:{fake_server.port}")
+    fake_server.script(Reply.json(completion()))
+    generator.run("hi")
+    assert fake_server.requests[0].path == "/openai/deployments/gpt-test/chat/completions"
+    assert fake_server.requests[0].query == {"api-version": "2024-10-21"}
+
+
+def test_an_endpoint_secret_must_resolve_at_construction() -> None:
+    # Haystack checks it there too (a ValueError); haybale's error names the variable.
+    with pytest.raises(ConfigurationError, match="UNSET_AZURE_ENDPOINT"):
+        AzureOpenAIChatGenerator(azure_endpoint=Secret.from_env_var("UNSET_AZURE_ENDPOINT"))
+    with pytest.raises(ConfigurationError, match="AZURE_OPENAI_ENDPOINT"):
+        AzureOpenAIChatGenerator(azure_endpoint=Secret.from_env_var("UNSET_AZURE_ENDPOINT", strict=False))
 
 
 def test_api_version_none_reads_openai_api_version(

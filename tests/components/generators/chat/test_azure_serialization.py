@@ -226,3 +226,27 @@ def test_default_provider_reuses_one_credential(
     assert default_azure_ad_token_provider() == "token-from-credential-1"
     assert len(made) == 1
     assert scopes == ["https://cognitiveservices.azure.com/.default"]
+
+
+def test_endpoint_and_api_version_secrets_serialize_as_references(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_AZURE_ENDPOINT", ENDPOINT)
+    endpoint = Secret.from_env_var("MY_AZURE_ENDPOINT")
+    version = Secret.from_env_var(["MY_AZURE_VERSION", "OPENAI_API_VERSION"], strict=False)
+    data = AzureOpenAIChatGenerator(azure_endpoint=endpoint, api_version=version).to_dict()
+    init = data["init_parameters"]
+    assert init["azure_endpoint"] == {"type": "env_var", "env_vars": ["MY_AZURE_ENDPOINT"], "strict": True}
+    assert init["api_version"] == {
+        "type": "env_var",
+        "env_vars": ["MY_AZURE_VERSION", "OPENAI_API_VERSION"],
+        "strict": False,
+    }
+    assert ENDPOINT not in str(data)  # only the variable's name is written
+    restored = AzureOpenAIChatGenerator.from_dict(data)
+    assert (restored.azure_endpoint, restored.api_version) == (endpoint, version)
+    assert restored.to_dict() == data
+
+
+def test_a_token_secret_endpoint_refuses_to_serialize() -> None:
+    generator = AzureOpenAIChatGenerator(azure_endpoint=Secret.from_token(ENDPOINT))
+    with pytest.raises(SerializationError):
+        generator.to_dict()

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from fake_server import Reply
 from haybale.dataclasses import StreamingChunk
 from haybale.errors import (
@@ -19,6 +21,9 @@ from haybale.errors import (
     RateLimitError,
 )
 from payloads import completion
+
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

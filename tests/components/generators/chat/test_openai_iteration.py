@@ -11,6 +11,9 @@ from fake_server import Reply
 from haybale.dataclasses import StreamingChunk
 from haybale.errors import APIConnectionError
 
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {"id": "s", "model": "m-1", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -104,3 +107,22 @@ async def test_cancelling_run_async_closes_the_stream(make_openai: Any, fake_ser
         await task
     reply = (await generator.run_async("y", streaming_callback=callback))["replies"][0]
     assert reply.text == "one two"
+
+
+def test_stream_classes_are_public(make_openai: Any, fake_server: Any) -> None:
+    import haybale.components.generators.chat as chat
+
+    fake_server.script(Reply.sse([chunk({"content": "a"}, "stop")]))
+    with make_openai().stream("hi") as stream:
+        assert isinstance(stream, chat.ChatStream)
+        list(stream)
+
+    async def go() -> None:
+        fake_server.script(Reply.sse([chunk({"content": "b"}, "stop")]))
+        async with make_openai().stream_async("hi") as stream:
+            assert isinstance(stream, chat.AsyncChatStream)
+            async for _ in stream:
+                pass
+
+    asyncio.run(go())
+    assert {"ChatStream", "AsyncChatStream"} <= set(chat.__all__)

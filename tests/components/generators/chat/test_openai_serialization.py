@@ -10,7 +10,7 @@ import pytest
 from haybale.components.generators.chat import OpenAIChatGenerator
 from haybale.components.generators.utils import print_streaming_chunk
 from haybale.errors import SerializationError
-from haybale.tools import Tool, Toolset
+from haybale.tools import Tool, Toolset, tool
 from haybale.utils import Secret
 
 TYPE = "haybale.components.generators.chat.openai.OpenAIChatGenerator"
@@ -128,3 +128,36 @@ def test_from_dict_does_not_mutate_its_input() -> None:
     snapshot = json.dumps(data, sort_keys=True)
     OpenAIChatGenerator.from_dict(data)
     assert json.dumps(data, sort_keys=True) == snapshot
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Current weather in a city.
+
+    :param city: the city's name
+    """
+    return f"sunny in {city}"
+
+
+@tool
+async def get_forecast(city: str, days: int = 3) -> str:
+    """The forecast for a city."""
+    return f"{days} sunny days in {city}"
+
+
+def test_tools_made_with_the_tool_decorator_survive_a_save_and_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAYBALE_DESERIALIZATION_ALLOWLIST", __name__)
+    generator = OpenAIChatGenerator(tools=[get_weather, get_forecast])
+    data = json.loads(json.dumps(generator.to_dict()))  # through JSON, as a saved file would be
+    tools = data["init_parameters"]["tools"]
+    assert tools[0]["data"]["function"] == f"{__name__}.get_weather"
+    assert (tools[1]["data"]["function"], tools[1]["data"]["async_function"]) == (
+        None,
+        f"{__name__}.get_forecast",
+    )
+    restored = OpenAIChatGenerator.from_dict(data)
+    assert restored.tools == [get_weather, get_forecast]
+    weather, forecast = restored.tools
+    assert weather.invoke(city="Oslo") == "sunny in Oslo"
+    assert forecast.function is None
+    assert forecast.invoke(city="Oslo", days=2) == "2 sunny days in Oslo"

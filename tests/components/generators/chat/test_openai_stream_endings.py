@@ -10,6 +10,9 @@ from fake_server import Reply
 from haybale.errors import APIResponseError
 from payloads import chunk
 
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 
 def test_an_empty_stream_is_an_error_not_an_empty_reply(
     make_openai: Any, fake_server: Any, parity: Any

@@ -17,6 +17,9 @@ from haybale.errors import APIResponseError
 from haybale.tools import Tool
 from payloads import chunk, completion, text_chunks
 
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 THINKING = [{"type": "text", "text": "The user greets; "}, {"type": "text", "text": "answer kindly."}]
 MISTRAL_STREAM = [
     chunk({"role": "assistant", "content": ""}),
@@ -97,10 +100,8 @@ def test_an_abandoned_stream_releases_its_connection_without_the_cycle_collector
 class SlowWarmUpTool(Tool):
     """A tool whose warm-up takes a while (as connecting to a tool server does) and is counted."""
 
-    warm_ups = 0
-
     def warm_up(self) -> None:
-        type(self).warm_ups += 1
+        self.warm_ups = getattr(self, "warm_ups", 0) + 1
         time.sleep(0.05)
 
 
@@ -131,7 +132,7 @@ def test_threads_racing_on_a_fresh_generator_warm_up_once_and_share_one_client(
         worker.start()
     for worker in workers:
         worker.join()
-    assert SlowWarmUpTool.warm_ups == 1
+    assert tool.warm_ups == 1
     assert len({id(client) for client in clients}) == 1
     assert sorted(texts) == sorted(f"reply {i}" for i in range(threads))
 

@@ -15,6 +15,9 @@ from haybale.dataclasses import ComponentInfo, StreamingChunk, ToolCall
 from haybale.errors import BadRequestError, UnprocessableEntityError
 from payloads import completion, text_chunks
 
+# Every test here runs on each HTTP backend (pyreqwest and httpx2).
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 USAGE = {
     "prompt_tokens": 7,
     "completion_tokens": 3,

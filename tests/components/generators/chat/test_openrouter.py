@@ -98,7 +98,10 @@ def test_defaults_point_at_openrouter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://wrong.example/v1")  # must not be used
     for generator in (OpenRouterChatGenerator(), OpenRouterChatGenerator(api_base_url=None)):
         assert generator.model == "openai/gpt-4o-mini"
-        assert generator._make_endpoint().url == "https://openrouter.ai/api/v1/chat/completions"
+        assert (
+            generator._make_endpoint().url_for("/chat/completions")
+            == "https://openrouter.ai/api/v1/chat/completions"
+        )
     assert openrouter.OpenRouterChatGenerator is OpenRouterChatGenerator
 
 

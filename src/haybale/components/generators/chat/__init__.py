@@ -1,4 +1,5 @@
-"""The chat generators: OpenAI, Azure OpenAI and OpenRouter.
+"""The chat generators: OpenAI, Azure OpenAI and OpenRouter, and the streams their ``stream()`` and
+``stream_async()`` return (``ChatStream``, ``AsyncChatStream``).
 
 Each class is imported on first access, so ``from ... import OpenAIChatGenerator`` does not pay for
 the Azure and OpenRouter modules.
@@ -10,11 +11,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from haybale._wire.chat_stream import AsyncChatStream, ChatStream
     from haybale.components.generators.chat.azure import AzureOpenAIChatGenerator
     from haybale.components.generators.chat.openai import OpenAIChatGenerator
     from haybale.components.generators.chat.openrouter import OpenRouterChatGenerator
 
 _MODULES = {
+    "AsyncChatStream": "haybale._wire.chat_stream",
+    "ChatStream": "haybale._wire.chat_stream",
     "AzureOpenAIChatGenerator": "haybale.components.generators.chat.azure",
     "OpenAIChatGenerator": "haybale.components.generators.chat.openai",
     "OpenRouterChatGenerator": "haybale.components.generators.chat.openrouter",
@@ -34,4 +38,10 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_MODULES])
 
 
-__all__ = ["AzureOpenAIChatGenerator", "OpenAIChatGenerator", "OpenRouterChatGenerator"]
+__all__ = [
+    "AsyncChatStream",
+    "AzureOpenAIChatGenerator",
+    "ChatStream",
+    "OpenAIChatGenerator",
+    "OpenRouterChatGenerator",
+]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
-from haybale._wire.azure import NO_CREDENTIALS, AzureEndpoint, TokenProvider
-from haybale._wire.endpoint import secret_value
-from haybale.components.generators.chat._checks import check_headers, check_secret
+from haybale._wire.azure import AzureEndpoint, TokenProvider
+from haybale.components.generators.chat._checks import (
+    check_headers,
+    check_secret,
+    check_text,
+    check_url,
+    env_url,
+)
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -26,10 +31,14 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
     output, streaming); only where requests go and how they authenticate differ. Requests go to
     ``{azure_endpoint}/openai/deployments/{azure_deployment}/chat/completions?api-version=...``.
 
-    Credentials, checked when the generator is built: an API key (``AZURE_OPENAI_API_KEY``), a
-    static Azure AD token (``AZURE_OPENAI_AD_TOKEN``), or ``azure_ad_token_provider``, a function
-    returning a fresh token that is called before every attempt, so long-running generators keep
-    working after a token expires. ``run`` needs a sync provider; ``run_async`` takes either.
+    Credentials, read at ``warm_up()`` (or the first call, which fails there with a clear error when
+    none is set, so a pipeline can be built and saved without them): an API key
+    (``AZURE_OPENAI_API_KEY``), a static Azure AD token (``AZURE_OPENAI_AD_TOKEN``), or
+    ``azure_ad_token_provider``, a function returning a fresh token that is called before every
+    attempt, so long-running generators keep working after a token expires. ``run`` needs a sync
+    provider; ``run_async`` takes either. ``azure_endpoint`` and ``api_version`` may be Secrets too
+    (e.g. ``Secret.from_env_var("AZURE_OPENAI_ENDPOINT")``): they are resolved at warm-up and
+    serialized as environment references, so one saved pipeline serves several environments.
 
     Usage::
 
@@ -47,10 +56,35 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
 
     _KEY_ENV_VAR = "AZURE_OPENAI_API_KEY"
 
+    #: Models Azure OpenAI deploys (the deployment name usually matches); not a limit.
+    SUPPORTED_MODELS: ClassVar[list[str]] = [
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5-chat",
+        "gpt-5.1",
+        "gpt-5.1-chat",
+        "gpt-5.2",
+        "gpt-5.2-chat",
+        "gpt-5.4",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4",
+        "gpt-35-turbo",
+        "o1",
+        "o3",
+        "o3-mini",
+        "o4-mini",
+        "gpt-oss-120b",
+    ]
+
     def __init__(
         self,
-        azure_endpoint: str | None = None,
-        api_version: str | None = "2024-12-01-preview",
+        azure_endpoint: str | Secret | None = None,
+        api_version: str | Secret | None = "2024-12-01-preview",
         azure_deployment: str | None = DEFAULT_DEPLOYMENT,
         api_key: Secret | None = Secret.from_env_var("AZURE_OPENAI_API_KEY", strict=False),  # noqa: B008
         azure_ad_token: Secret | None = Secret.from_env_var("AZURE_OPENAI_AD_TOKEN", strict=False),  # noqa: B008
@@ -66,7 +100,8 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         azure_ad_token_provider: TokenProvider | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_azure_arguments(azure_ad_token, azure_ad_token_provider, default_headers)
+        _check_azure_arguments(azure_endpoint, api_version, azure_deployment, azure_ad_token)
+        _check_azure_auth(azure_ad_token_provider, default_headers)
         super().__init__(
             api_key=api_key,  # type: ignore[arg-type]  # Azure allows None: another credential may be used
             model=azure_deployment or DEFAULT_DEPLOYMENT,
@@ -79,32 +114,34 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
             tools_strict=tools_strict,
             http_client_kwargs=http_client_kwargs,
         )
-        # Resolved now, like Haystack does, so a missing endpoint fails here and not at the first call.
-        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
-        if not endpoint:
-            raise ConfigurationError(
-                "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' "
-                "or set AZURE_OPENAI_ENDPOINT."
-            )
-        # Only checks that some credential exists; the values are read again when the client is made.
-        if not (secret_value(api_key) or secret_value(azure_ad_token) or azure_ad_token_provider):
-            raise ConfigurationError(NO_CREDENTIALS)
-        self.azure_endpoint = endpoint
-        self.api_version = api_version
+        # A missing endpoint fails here, like Haystack (a Secret must resolve now too); its value is
+        # read again at warm-up, so a Secret follows its variable and is serialized as a reference.
+        endpoint = azure_endpoint or env_url("AZURE_OPENAI_ENDPOINT")
+        if not endpoint or not _setting(endpoint, "azure_endpoint"):
+            raise ConfigurationError(_NO_ENDPOINT)
+        self.azure_endpoint: str | Secret = endpoint
+        self.api_version: str | Secret | None = api_version
         self.azure_deployment = azure_deployment
         self.azure_ad_token = azure_ad_token
         self.default_headers = dict(default_headers or {})
         self.azure_ad_token_provider = azure_ad_token_provider
 
     def _make_endpoint(self) -> AzureEndpoint:
-        api_version = self.api_version or os.environ.get("OPENAI_API_VERSION")
+        azure_endpoint = _setting(self.azure_endpoint, "azure_endpoint") or os.environ.get(
+            "AZURE_OPENAI_ENDPOINT"
+        )
+        if not azure_endpoint:
+            raise ConfigurationError(_NO_ENDPOINT)
+        # a Secret's value is not repeated in the message
+        check_url("azure_endpoint", azure_endpoint, show=not isinstance(self.azure_endpoint, Secret))
+        api_version = _setting(self.api_version, "api_version") or os.environ.get("OPENAI_API_VERSION")
         if not api_version:
             raise ConfigurationError(
                 "No Azure OpenAI API version: pass api_version='2024-12-01-preview' (or the version your "
                 "deployment supports) or set OPENAI_API_VERSION."
             )
         return AzureEndpoint(
-            azure_endpoint=self.azure_endpoint,
+            azure_endpoint=azure_endpoint,
             deployment=self.azure_deployment or self.model,
             api_version=api_version,
             api_key=self.api_key,
@@ -120,9 +157,9 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         ad_token = self.azure_ad_token
         return default_to_dict(
             self,
-            azure_endpoint=self.azure_endpoint,
+            azure_endpoint=_setting_to_dict(self.azure_endpoint),
             azure_deployment=self.azure_deployment,
-            api_version=self.api_version,
+            api_version=_setting_to_dict(self.api_version),
             organization=self.organization,
             azure_ad_token=ad_token.to_dict() if ad_token is not None else None,
             default_headers=self.default_headers,
@@ -140,15 +177,47 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         """
         init = dict(data.get("init_parameters") or {})
         deserialize_secrets_inplace(init, keys=["azure_ad_token"])
+        for key in ("azure_endpoint", "api_version"):  # plain strings, or Secrets written as dicts
+            if isinstance(init.get(key), dict):
+                init[key] = Secret.from_dict(init[key])
         provider = init.get("azure_ad_token_provider")
         if isinstance(provider, str):
             init["azure_ad_token_provider"] = deserialize_callable(provider)
         return super().from_dict({**data, "init_parameters": init})
 
 
-def _check_azure_arguments(azure_ad_token: Any, token_provider: Any, default_headers: Any) -> None:
-    # api_key is checked by the shared checks; these are Azure's own arguments.
+_NO_ENDPOINT = (
+    "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' "
+    "(or a Secret holding it) or set AZURE_OPENAI_ENDPOINT."
+)
+
+
+def _setting(value: str | Secret | None, name: str) -> str | None:
+    """A str setting that may be given as a Secret, resolved now (an unset strict variable says so)."""
+    if not isinstance(value, Secret):
+        return value
+    try:
+        return value.resolve_value()
+    except ValueError as error:
+        raise ConfigurationError(f"{name} is a Secret that cannot be resolved: {error}") from None
+
+
+def _setting_to_dict(value: str | Secret | None) -> str | dict[str, Any] | None:
+    return value.to_dict() if isinstance(value, Secret) else value
+
+
+def _check_azure_arguments(
+    azure_endpoint: Any, api_version: Any, azure_deployment: Any, azure_ad_token: Any
+) -> None:
+    # api_key and the other shared arguments are checked by the shared checks; these are Azure's own.
+    for name, value in (("azure_endpoint", azure_endpoint), ("api_version", api_version)):
+        if value is not None and not isinstance(value, str | Secret):
+            raise TypeError(f"{name} must be a str or a Secret, got {type(value).__name__}.")
+    check_text("azure_deployment", azure_deployment, optional=True, example="gpt-4.1-mini")
     check_secret("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
+
+
+def _check_azure_auth(token_provider: Any, default_headers: Any) -> None:
     if token_provider is not None and not callable(token_provider):
         raise TypeError(
             "azure_ad_token_provider must be a function that returns a token string (sync, or async "

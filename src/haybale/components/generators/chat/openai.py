@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from haybale._wire.call import ChatClient, names_refused_field
 from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
 from haybale.components.generators.chat._checks import (
     as_messages,
+    check_call_kwargs,
+    check_flag,
     check_init,
     check_streamable,
+    check_target,
     check_tools,
+    check_url,
     env_number,
+    env_url,
 )
 from haybale.core import component, default_from_dict, default_to_dict
 from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingCallbackT, select_streaming_callback
@@ -73,6 +77,26 @@ class OpenAIChatGenerator:
 
     _KEY_ENV_VAR = "OPENAI_API_KEY"  # named in error messages; each provider subclass sets its own
 
+    #: Chat models known to work with this generator; not a limit (any model name is sent as given).
+    SUPPORTED_MODELS: ClassVar[list[str]] = [
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5-pro",
+        "gpt-5.1",
+        "gpt-5.2",
+        "gpt-5.2-pro",
+        "gpt-5.4",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4-turbo",
+        "gpt-4",
+        "gpt-3.5-turbo",
+    ]
+
     def __init__(
         self,
         api_key: Secret = Secret.from_env_var("OPENAI_API_KEY"),  # noqa: B008  (the documented default)
@@ -96,6 +120,7 @@ class OpenAIChatGenerator:
             http_client_kwargs,
             key_env_var=self._KEY_ENV_VAR,
         )
+        check_target(model, api_base_url, organization, tools_strict)
         check_tools(tools)
         self.api_key = api_key
         self.model = model
@@ -116,7 +141,8 @@ class OpenAIChatGenerator:
 
     def _make_endpoint(self) -> OpenAIEndpoint:
         """The endpoint this generator talks to. Subclasses for other providers override this."""
-        base_url = self.api_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        check_url("api_base_url", self.api_base_url)
+        base_url = self.api_base_url or env_url("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         return OpenAIEndpoint(base_url=base_url, api_key=self.api_key, organization=self.organization)
 
     def _make_transport(self, provider: str) -> Transport:
@@ -283,6 +309,8 @@ class OpenAIChatGenerator:
         stream: bool,
     ) -> tuple[ChatClient, ChatRequest] | None:
         chat = as_messages(messages)
+        check_call_kwargs(generation_kwargs)
+        check_flag("tools_strict", tools_strict, optional=True)
         if not chat:
             return None
         kwargs = (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from haybale._wire.openrouter import DEFAULT_OPENROUTER_URL, OpenRouterEndpoint
-from haybale.components.generators.chat._checks import check_headers
+from haybale.components.generators.chat._checks import check_headers, check_url
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -40,6 +40,18 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
 
     _KEY_ENV_VAR = "OPENROUTER_API_KEY"
 
+    #: A few of the models OpenRouter routes to (``provider/model``); any of its model ids works.
+    SUPPORTED_MODELS: ClassVar[list[str]] = [
+        "openai/gpt-4o-mini",
+        "openai/gpt-4o",
+        "openai/gpt-5-mini",
+        "anthropic/claude-sonnet-4",
+        "google/gemini-2.5-flash",
+        "deepseek/deepseek-r1",
+        "meta-llama/llama-3.3-70b-instruct",
+        "mistralai/mistral-small-3.2-24b-instruct",
+    ]
+
     def __init__(
         self,
         *,
@@ -54,7 +66,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         max_retries: int | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        check_headers("extra_headers", extra_headers)
+        check_headers("extra_headers", extra_headers, any_value=True)
         super().__init__(
             api_key=api_key,
             model=model,
@@ -70,6 +82,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
 
     def _make_endpoint(self) -> OpenRouterEndpoint:
         # api_base_url=None means OpenRouter's URL here, never OPENAI_BASE_URL or api.openai.com.
+        check_url("api_base_url", self.api_base_url)
         return OpenRouterEndpoint(
             base_url=self.api_base_url or DEFAULT_OPENROUTER_URL,
             api_key=self.api_key,
