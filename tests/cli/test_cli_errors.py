@@ -186,3 +186,15 @@ def test_cli_and_local_server_errors_are_in_the_one_tree() -> None:
     assert issubclass(errors.CommandError, errors.HaybaleError)
     for name in ("LocalServerError", "CommandError", "UsageError"):
         assert name in errors.__doc__  # drawn in the tree
+
+
+def test_the_provider_table_serves_the_cli_and_the_generators() -> None:
+    from haybale._wire.providers import PROVIDERS
+    from haybale.cli._main import PROVIDERS as CLI_CHOICES
+    from haybale.components.generators import chat
+
+    assert (*PROVIDERS, "local") == CLI_CHOICES
+    for provider in PROVIDERS.values():
+        generator_class = getattr(chat, provider.generator)
+        assert generator_class._PROVIDER is provider
+        assert provider.key_env_var in provider.credential_env_vars

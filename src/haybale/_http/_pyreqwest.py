@@ -11,6 +11,9 @@ cannot run in a process forked after it started: building a client there raises
 
 from __future__ import annotations
 
+import atexit
+import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -167,7 +170,10 @@ class SyncClient:
 
 class AsyncClient:
     def __init__(self, settings: ClientSettings) -> None:
-        self._client = _build(_configure(ClientBuilder(), settings))
+        self._client: Any = _build(_configure(ClientBuilder(), settings))
+        global _made_async_client
+        _async_clients.add(self)
+        _made_async_client = True
 
     async def send(
         self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST"
@@ -181,3 +187,22 @@ class AsyncClient:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+# An async client left for the interpreter's final teardown (never closed, or closed a moment before
+# exit) lets Tokio's threads drop Python objects while Python 3.11/3.12 finalize, which aborts the
+# process ("PyGILState_Release: thread state must be current"; seen in about 1 exit in 15). So at
+# exit, while the interpreter still runs, the native clients are dropped and Tokio gets a moment to
+# finish tearing their connections down.
+_async_clients: weakref.WeakSet[AsyncClient] = weakref.WeakSet()
+_made_async_client = False  # closed clients count too: their teardown may still be running at exit
+_SETTLE_SECONDS = 0.05
+
+
+@atexit.register
+def _release_async_clients() -> None:
+    if not _made_async_client:
+        return
+    for client in list(_async_clients):
+        client._client = None
+    time.sleep(_SETTLE_SECONDS)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from haybale._wire.endpoint import OpenAIEndpoint, credential, header_safe
+from haybale._wire.providers import AZURE, Provider
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
@@ -38,7 +39,8 @@ def deployment_url(azure_endpoint: str, deployment: str, api_version: str, path:
 class AzureEndpoint(OpenAIEndpoint):
     """One Azure OpenAI deployment."""
 
-    provider = "azure"
+    facts: Provider = AZURE
+    provider = AZURE.name
     # Azure puts filter results on chunks (some with empty choices); they must reach the reply meta.
     inspects_chunks = True
 
@@ -59,8 +61,6 @@ class AzureEndpoint(OpenAIEndpoint):
             api_key=api_key,
             organization=organization,
             default_headers=default_headers,
-            key_env_var="AZURE_OPENAI_API_KEY",
-            display_name="Azure OpenAI",
         )
         self._deployment = (azure_endpoint, deployment, api_version)
         self._ad_token = azure_ad_token

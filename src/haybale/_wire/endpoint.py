@@ -38,11 +38,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from haybale._wire.providers import OPENAI, Provider
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 from haybale.utils.auth import EnvVarSecret
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 # Headers whose values are credentials wherever they come from (our auth headers or a user's own).
 CREDENTIAL_HEADERS = frozenset(
@@ -98,7 +97,8 @@ def credential(secret: Secret | None, parameter: str) -> str | None:
 class OpenAIEndpoint:
     """The OpenAI API (and every server that copies it): Bearer key, ``{base}/chat/completions``."""
 
-    provider = "openai"
+    facts: Provider = OPENAI  # name, key variable, display name (``providers``)
+    provider = OPENAI.name
     inspects_chunks = False
 
     def __init__(
@@ -108,15 +108,11 @@ class OpenAIEndpoint:
         api_key: Secret | None,
         organization: str | None = None,
         default_headers: Mapping[str, str] | None = None,
-        key_env_var: str = "OPENAI_API_KEY",
-        display_name: str = "OpenAI",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._organization = organization
         self._default_headers = dict(default_headers or {})
-        self._key_env_var = key_env_var
-        self._display_name = display_name
         self._headers: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never shows the key
@@ -140,7 +136,7 @@ class OpenAIEndpoint:
         key = credential(self._api_key, "api_key")
         if not key:
             raise ConfigurationError(
-                f"No API key for {self._display_name}: set {self._key_env_var} or pass "
+                f"No API key for {self.facts.display_name}: set {self.facts.key_env_var} or pass "
                 "api_key=Secret.from_token(...)"
             )
         return key

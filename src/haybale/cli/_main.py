@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from haybale._wire.providers import PROVIDERS as KNOWN_PROVIDERS
 from haybale.errors import UsageError
 
-PROVIDERS = ("openai", "azure", "openrouter", "local")
+PROVIDERS = (*KNOWN_PROVIDERS, "local")
 
 
 class _Parser(argparse.ArgumentParser):

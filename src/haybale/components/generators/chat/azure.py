@@ -6,6 +6,7 @@ import os
 from typing import Any, ClassVar
 
 from haybale._wire.azure import AzureEndpoint, TokenProvider
+from haybale._wire.providers import AZURE, Provider
 from haybale.components.generators.chat._checks import (
     check_headers,
     check_secret,
@@ -54,7 +55,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
     ``content_filter_results`` when the service sends them.
     """
 
-    _KEY_ENV_VAR = "AZURE_OPENAI_API_KEY"
+    _PROVIDER: ClassVar[Provider] = AZURE
 
     #: Models Azure OpenAI deploys (the deployment name usually matches); not a limit.
     SUPPORTED_MODELS: ClassVar[list[str]] = [

@@ -6,7 +6,8 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from haybale._wire.call import ChatClient, names_refused_field
-from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
+from haybale._wire.endpoint import OpenAIEndpoint
+from haybale._wire.providers import OPENAI, Provider
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
 from haybale.components.generators.chat._checks import (
     as_messages,
@@ -75,7 +76,7 @@ class OpenAIChatGenerator:
     (async) context manager.
     """
 
-    _KEY_ENV_VAR = "OPENAI_API_KEY"  # named in error messages; each provider subclass sets its own
+    _PROVIDER: ClassVar[Provider] = OPENAI  # its key variable is named in errors; subclasses set theirs
 
     #: Chat models known to work with this generator; not a limit (any model name is sent as given).
     SUPPORTED_MODELS: ClassVar[list[str]] = [
@@ -118,7 +119,7 @@ class OpenAIChatGenerator:
             timeout,
             max_retries,
             http_client_kwargs,
-            key_env_var=self._KEY_ENV_VAR,
+            key_env_var=self._PROVIDER.key_env_var,
         )
         check_target(model, api_base_url, organization, tools_strict)
         check_tools(tools)
@@ -142,7 +143,7 @@ class OpenAIChatGenerator:
     def _make_endpoint(self) -> OpenAIEndpoint:
         """The endpoint this generator talks to. Subclasses for other providers override this."""
         check_url("api_base_url", self.api_base_url)
-        base_url = self.api_base_url or env_url("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        base_url = self.api_base_url or env_url("OPENAI_BASE_URL") or str(OPENAI.default_url)
         return OpenAIEndpoint(base_url=base_url, api_key=self.api_key, organization=self.organization)
 
     def _make_transport(self, provider: str) -> Transport:
