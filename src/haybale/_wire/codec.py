@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from haybale._wire.request import ChatRequest, build_request
 from haybale._wire.response import parse_completion
 from haybale._wire.sse import DONE
-from haybale._wire.stream import StreamAssembler
 
 if TYPE_CHECKING:
     from haybale._wire.endpoint import OpenAIEndpoint
+    from haybale._wire.stream import StreamAssembler
     from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingChunk
 
 
@@ -75,6 +75,8 @@ class ChatCompletionsCodec:
         return parse_completion(data, endpoint)
 
     def assembler(self, endpoint: OpenAIEndpoint, component_info: ComponentInfo | None) -> StreamAssembler:
+        from haybale._wire.stream import StreamAssembler  # only streams pay for it (and for datetime)
+
         return StreamAssembler(endpoint, component_info)
 
     def is_end(self, data: str) -> bool:
@@ -82,6 +84,8 @@ class ChatCompletionsCodec:
 
     def is_complete(self, assembler: Assembler) -> bool:
         # Some servers never send [DONE]; a finish reason says the reply is whole all the same.
+        from haybale._wire.stream import StreamAssembler
+
         return isinstance(assembler, StreamAssembler) and assembler.finish_reason is not None
 
 
