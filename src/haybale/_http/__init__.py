@@ -17,7 +17,6 @@ See ``_options`` for how the choice is made and ``_base`` for the shapes both pr
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -30,8 +29,9 @@ from haybale._http._options import (
     check_keys,
     settings_for,
 )
+from haybale._logging import get_logger
 
-logger = logging.getLogger("haybale")
+logger = get_logger("haybale")
 
 
 def make_sync_client(settings: ClientSettings) -> tuple[SyncClient, str]:

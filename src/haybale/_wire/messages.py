@@ -27,10 +27,10 @@ Both share every part conversion; a request adds what real servers need beyond t
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
+from haybale._logging import get_logger
 from haybale.core._json_check import json_problem
 from haybale.dataclasses import (
     ChatMessage,
@@ -46,7 +46,7 @@ from haybale.dataclasses import (
 # requests: no spare bytes, and no NaN/Infinity (not JSON; servers reject or misread them)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _dumps_spaced = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' layout, as Haystack writes it
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ everything here is shared by both, so a fix lands once.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -32,6 +31,7 @@ from haybale._http import (
     make_sync_client,
     settings_for,
 )
+from haybale._logging import get_logger
 from haybale._wire import _http_errors as errs
 from haybale._wire._retry import RetryPolicy
 from haybale._wire.sse import LineSplitter
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 HeadersFn = Callable[[], Mapping[str, str]]
 AsyncHeadersFn = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 
-logger = logging.getLogger("haybale")
+logger = get_logger("haybale")
 
 # After ``[DONE]`` the rest of a streamed body (usually just the chunked-encoding terminator) is read,
 # so the connection goes back to the pool instead of being closed; a server that keeps sending (or

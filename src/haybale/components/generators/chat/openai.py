@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import _thread
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from haybale._wire.call import ChatClient, names_refused_field
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 # Warming up is rare, so one lock serves every generator (a lock per instance would stop generators
 # from being deep-copied or pickled). Re-entrant because a tool's warm_up may warm another generator.
-_WARM_UP_LOCK = threading.RLock()
+# Taken from _thread (what threading.RLock is) so importing a generator does not import threading.
+_WARM_UP_LOCK = _thread.RLock()
 
 
 @component
