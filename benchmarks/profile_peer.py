@@ -18,8 +18,8 @@ import tempfile
 from run import HERE, PEERS, ROOT, Server, client_env, python_of
 
 
-def import_time(python: str, stmt: str, top: int) -> None:
-    env = client_env()
+def import_time(python: str, stmt: str, env_extra: dict[str, str], top: int) -> None:
+    env = client_env(**env_extra)
     err = subprocess.run(
         [python, "-X", "importtime", "-c", stmt], env=env, capture_output=True, text=True
     ).stderr
@@ -41,7 +41,7 @@ def profile(peer: str, phase: str, calls: int, chunks: int, top: int) -> None:
             cmd = [python_of(PEERS[peer]), str(HERE / "clients" / PEERS[peer].script), phase]
             cmd += ["--url", server.url]
             cmd += ["--calls", str(calls), "--chunks", str(chunks)]
-            env = client_env(BENCH_PROFILE=out.name)
+            env = client_env(BENCH_PROFILE=out.name, **PEERS[peer].env)
             print(subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
             stats = pstats.Stats(out.name)
     finally:
@@ -65,7 +65,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     if args.phase == "import":
-        import_time(python_of(PEERS[args.peer]), PEERS[args.peer].import_stmt, args.top)
+        spec = PEERS[args.peer]
+        import_time(python_of(spec), spec.import_stmt, spec.env, args.top)
     else:
         profile(args.peer, args.phase, args.calls, args.chunks, args.top)
 

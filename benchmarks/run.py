@@ -1,4 +1,4 @@
-"""Run the benchmark suite: haybale against the openai SDK, haystack-ai and langchain-openai.
+"""Run the benchmark suite: haybale against the openai SDK and the libraries people use instead.
 
 Each measurement is one fresh client process in the peer's own virtualenv (``.bench/<venv>``), pinned
 to one core while the benchmark server runs on the other. Phases are repeated and peers interleaved;
@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class PeerSpec:
     import_stmt: str
     package: str
     in_pipelines: bool = False  # runs the "pipeline" phase (a chat generator inside Haystack)
+    env: dict[str, str] = field(default_factory=dict)  # set in the client process only
 
 
 PEERS = {
@@ -47,6 +48,15 @@ PEERS = {
         "from haybale.components.generators.chat import OpenAIChatGenerator",
         "haybale",
         in_pipelines=True,
+    ),
+    # haybale on its httpx2 compatibility backend: the price of the fallback.
+    "haybale-httpx2": PeerSpec(
+        "haybale-httpx2",
+        "haybale",
+        "haybale.py",
+        "from haybale.components.generators.chat import OpenAIChatGenerator",
+        "haybale",
+        env={"HAYBALE_HTTP_BACKEND": "httpx2"},
     ),
     "openai": PeerSpec("openai", "openai", "openai_sdk.py", "from openai import OpenAI", "openai"),
     "haystack": PeerSpec(
@@ -64,20 +74,29 @@ PEERS = {
         "from langchain_openai import ChatOpenAI",
         "langchain-openai",
     ),
+    "litellm": PeerSpec("litellm", "litellm", "litellm.py", "import litellm", "litellm"),
+    "pydantic-ai": PeerSpec(
+        "pydantic-ai",
+        "pydantic-ai",
+        "pydantic_ai.py",
+        "from pydantic_ai import Agent\nfrom pydantic_ai.models.openai import OpenAIChatModel\n"
+        "from pydantic_ai.providers.openai import OpenAIProvider",
+        "pydantic-ai-slim",
+    ),
     # Not a peer: plain httpx2 + jiter, the floor of the transport haybale is built on.
     "httpx2": PeerSpec("httpx2", "haybale", "httpx2_raw.py", "import httpx2, jiter", "httpx2"),
 }
-PHASES = ("import", "sequential", "streaming", "concurrency", "pipeline")  # one column per peer
+PHASES = ("import", "cold-start", "sequential", "streaming", "concurrency", "pipeline")  # per peer
 BATCH = "batch"  # its own variants and table (see batch_phase.py)
-# Keep the peers quiet and offline: no telemetry, no tracing.
+# Keep the peers quiet and offline: no telemetry, no tracing, no download of litellm's price list
+# (it would fail here and fall back to the copy it ships, after a retry).
 CLIENT_ENV = {
     "HAYSTACK_TELEMETRY_ENABLED": "False",
     "LANGCHAIN_TRACING_V2": "false",
     "LANGSMITH_TRACING": "false",
-    "OPENAI_API_KEY": "bench-key",
-    # litellm: no usage telemetry, and the bundled model price list instead of fetching one at import.
-    "LITELLM_TELEMETRY": "False",
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "OPENAI_API_KEY": "bench-key",
+    "LITELLM_TELEMETRY": "False",
 }
 
 
@@ -96,9 +115,11 @@ def client_env(**extra: str) -> dict[str, str]:
     return {**env, **CLIENT_ENV, **extra}
 
 
-def run_child(cmd: list[str], timeout: float = 900) -> tuple[str, Any]:
+def run_child(
+    cmd: list[str], extra_env: dict[str, str] | None = None, timeout: float = 900
+) -> tuple[str, Any]:
     """Run ``cmd`` to completion; return its stdout and its rusage (from wait4)."""
-    env = client_env()
+    env = client_env(**(extra_env or {}))
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=ROOT)
         assert proc.stdout is not None
@@ -112,8 +133,13 @@ def run_child(cmd: list[str], timeout: float = 900) -> tuple[str, Any]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
-            tail = err.read().decode(errors="replace")[-3000:]
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{tail}")
+            text = err.read().decode(errors="replace")
+            # Chained tracebacks put the root cause first: keep all of it where it can be read.
+            saved = VENVS / "last-failure.log"
+            saved.write_text(f"{' '.join(cmd)}\n{out}\n{text}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{text[-3000:]}\n(all: {saved})"
+            )
     return out, usage
 
 
@@ -148,12 +174,17 @@ def measure_import(peer: PeerSpec) -> dict[str, float]:
         f"{peer.import_stmt}\n"
         "v=r.getrusage(0)\nprint(v.ru_utime+v.ru_stime-u.ru_utime-u.ru_stime)"
     )
-    out, usage = run_child([python_of(peer), "-c", code])
+    out, usage = run_child([python_of(peer), "-c", code], peer.env)
     return {
-        "process_cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000,
+        "process_cpu_ms": _process_cpu_ms(usage),
         "import_cpu_ms": float(out.strip()) * 1000,
         "peak_rss_mb": usage.ru_maxrss / 1024,
     }
+
+
+def _process_cpu_ms(usage: Any) -> float:
+    """CPU of a whole client process, interpreter start and exit included."""
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def measure_phase(peer: PeerSpec, phase: str, server: Server, args: argparse.Namespace) -> dict[str, float]:
@@ -162,12 +193,13 @@ def measure_phase(peer: PeerSpec, phase: str, server: Server, args: argparse.Nam
     cmd = [python_of(peer), str(HERE / "clients" / peer.script), phase, "--url", server.url]
     cmd += ["--calls", str(args.calls), "--chunks", str(args.chunks), "--in-flight", str(args.in_flight)]
     before = server.cpu_seconds()
-    out, _ = run_child(cmd)
+    out, usage = run_child(cmd, peer.env)
     server_cpu = server.cpu_seconds() - before
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     if "error" in result:
         raise RuntimeError(f"{peer.name} {phase}: reply check failed: {result['error']}")
-    units = args.chunks if phase == "streaming" else args.calls
+    result["process_cpu_ms"] = _process_cpu_ms(usage)
+    units = result.get("chunks") or result["calls"]  # what the phase counts its cost in
     result["server_cpu_us_per_unit"] = server_cpu / units * 1e6
     return result
 
@@ -213,7 +245,7 @@ def run_suite(peers: list[PeerSpec], phases: list[str], args: argparse.Namespace
                     result = measure_phase(peer, phase, server, args)
                     runs[phase][peer.name].append(result)
                     print(
-                        f"[{repeat + 1}/{args.repeats}] {phase:<11} {peer.name:<9} {_brief(result)}",
+                        f"[{repeat + 1}/{args.repeats}] {phase:<11} {peer.name:<14} {_brief(result)}",
                         flush=True,
                     )
     finally:

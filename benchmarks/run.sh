@@ -18,13 +18,15 @@ make_venv() {  # make_venv <dir> <pip install arguments...>
 }
 
 mkdir -p .bench
-# The three peers install in parallel: each takes a while.
+# The peers install in parallel: each takes a while. pydantic-ai-slim[openai] is the package with
+# everything `pydantic-ai` needs to talk to an OpenAI-compatible server, without the other providers.
 make_venv openai openai > .bench/openai.log 2>&1 &
 make_venv haystack-ai haystack-ai > .bench/haystack-ai.log 2>&1 &
 make_venv langchain-openai langchain-openai > .bench/langchain-openai.log 2>&1 &
+make_venv litellm litellm > .bench/litellm.log 2>&1 &
+make_venv pydantic-ai "pydantic-ai-slim[openai]" > .bench/pydantic-ai.log 2>&1 &
 # haybale's venv has its haystack extra for the pipeline phase (the import phase never loads it)
 make_venv haybale -e ".[haystack]" > .bench/haybale.log 2>&1 &
-make_venv litellm litellm > .bench/litellm.log 2>&1 &
 for job in $(jobs -p); do
     wait "$job" || { echo "a virtualenv install failed: see .bench/*.log" >&2; exit 1; }
 done

@@ -120,6 +120,24 @@ class Reply:
         return cls(serve, "sse")
 
     @classmethod
+    def echo(cls, status: int = 401, *, as_json: bool = True) -> Reply:
+        """Answer ``status`` with the request's headers in the body, as a careless proxy does.
+
+        JSON: ``{"error": {"message": "...<every header>...", "headers": {...}}}``; else plain text.
+        """
+
+        def serve(h: _Handler) -> None:
+            sent = dict(h.headers.items())
+            listed = "; ".join(f"{name}: {value}" for name, value in sent.items())
+            if as_json:
+                body = {"error": {"message": f"rejected request with {listed}", "headers": sent}}
+                h.send_body(status, json.dumps(body).encode(), "application/json", None)
+            else:
+                h.send_body(status, f"rejected: {listed}".encode(), "text/plain", None)
+
+        return cls(serve, "echo")
+
+    @classmethod
     def drop(cls) -> Reply:
         """Read the request, then close the connection without answering."""
         return cls(lambda h: h.cut(), "drop")

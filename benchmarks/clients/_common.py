@@ -3,21 +3,19 @@
 A peer script describes how to make one call, one stream and one async call with its library; this
 module runs one phase in the current process, checks every reply against what the server sent, and
 prints one JSON object. CPU is user+sys of this process (all threads) from ``resource.getrusage``.
+
+The cold-start phase is judged on the CPU of this whole process, so at module level the harness
+imports only what a bare interpreter has already loaded (plus ``resource``, a small C module):
+asyncio, argparse, json and dataclasses would cost a lean library more than its own import.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import json
 import os
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 # The peer scripts are named like the libraries they drive (haystack.py, haybale.py): take their folder
 # off the import path so that ``import haystack`` finds the library, not the script.
@@ -37,37 +35,67 @@ class CheckFailed(RuntimeError):
     """A reply differs from what the server sent: the run is invalid."""
 
 
-@dataclass
 class Peer:
-    """How one library makes each kind of call. Factories import the library lazily."""
+    """How one library makes each kind of call. Factories import the library lazily.
 
-    # Given the base URL, returns (call, stream) on one client: ``call()`` returns the reply text;
-    # ``stream()`` streams one reply and returns (content chunks seen, text assembled by the
-    # callback/iterator, reply text the library returned or None when it returns none).
-    sync_calls: Callable[[str], tuple[Callable[[], str], Callable[[], tuple[int, str, str | None]]]]
-    # Given the base URL (called inside the event loop), returns an async call returning the text.
-    async_call: Callable[[str], Callable[[], Awaitable[str]]]
-    # Given the base URL, returns a call that runs a Haystack pipeline (ChatPromptBuilder -> the
-    # library's chat generator) and returns the reply text; only peers that run inside Haystack.
-    pipeline_call: Callable[[str], Callable[[], str]] | None = None
+    ``sync_calls(url)`` returns (call, stream) on one client: ``call()`` returns the reply text;
+    ``stream()`` streams one reply and returns (content chunks seen, text assembled by the
+    callback/iterator, reply text the library returned or None when it returns none).
+    ``async_call(url)`` (called inside the event loop) returns an async call returning the text.
+    ``pipeline_call(url)``, only for peers that run inside Haystack, returns a call that runs a
+    Haystack pipeline (ChatPromptBuilder -> the library's chat generator) and returns the reply text.
+    """
+
+    def __init__(
+        self,
+        sync_calls: Callable[[str], tuple[Callable[[], str], Callable[[], tuple[int, str, str | None]]]],
+        async_call: Callable[[str], Callable[[], Awaitable[str]]],
+        pipeline_call: Callable[[str], Callable[[], str]] | None = None,
+    ) -> None:
+        self.sync_calls = sync_calls
+        self.async_call = async_call
+        self.pipeline_call = pipeline_call
 
 
-@contextlib.contextmanager
-def _measured() -> Iterator[None]:
+class _Options:
+    """The command line: ``<phase> --url URL [--calls N] [--chunks N] [--in-flight N]``.
+
+    Parsed by hand because argparse costs a lean library's cold start several percent.
+    """
+
+    def __init__(self, argv: list[str]) -> None:
+        if not argv or argv[0] not in PHASES:
+            sys.exit(f"usage: <peer>.py {{{','.join(PHASES)}}} --url URL [--calls N] [--chunks N] ...")
+        self.phase = argv[0]
+        pairs = dict(zip(argv[1::2], argv[2::2], strict=False))
+        unknown = set(pairs) - {"--url", "--calls", "--chunks", "--in-flight"}
+        if unknown or "--url" not in pairs or len(argv) % 2 == 0:
+            sys.exit(
+                f"options: unknown {sorted(unknown)}, no --url (e.g. http://127.0.0.1:8000/v1) or no value"
+            )
+        self.url = pairs["--url"]
+        self.calls = int(pairs.get("--calls", 1000))
+        self.chunks = int(pairs.get("--chunks", 20_000))
+        self.in_flight = int(pairs.get("--in-flight", 100))
+
+
+class _Measured:
     """Mark the measured region; with BENCH_PROFILE=<file> set, profile just that region into it."""
-    target = os.environ.get("BENCH_PROFILE")
-    if not target:
-        yield
-        return
-    import cProfile
 
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        yield
-    finally:
-        profiler.disable()
-        profiler.dump_stats(target)
+    def __enter__(self) -> None:
+        target = os.environ.get("BENCH_PROFILE")
+        self.profiler = None
+        if target:
+            import cProfile
+
+            self.target = target
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.profiler is not None:
+            self.profiler.disable()
+            self.profiler.dump_stats(self.target)
 
 
 def _cpu() -> float:
@@ -85,12 +113,19 @@ def _check(text: str | None, expected: str, what: str) -> None:
         raise CheckFailed(f"{what}: got {shown!r}, expected {expected[:200]!r}")
 
 
-def sequential(peer: Peer, url: str, calls: int) -> dict[str, float]:
-    call, _ = peer.sync_calls(url)
-    return _call_loop(call, calls)
+def cold_start(peer: Peer, opts: _Options) -> dict[str, float]:
+    """Construct the client and make one call: the orchestrator times the whole process."""
+    call, _ = peer.sync_calls(opts.url)
+    _check(call(), REPLY_TEXT, "first reply")
+    return {"calls": 1}
 
 
-def in_haystack_pipeline(generator: Any) -> Callable[[], str]:
+def sequential(peer: Peer, opts: _Options) -> dict[str, float]:
+    call, _ = peer.sync_calls(opts.url)
+    return _call_loop(call, opts.calls)
+
+
+def in_haystack_pipeline(generator: object) -> Callable[[], str]:
     """A call running the pipeline both pipeline peers share: ChatPromptBuilder -> ``generator``.
 
     The two runs differ only in the generator class; haystack-ai is imported here, in the peer's venv.
@@ -112,18 +147,18 @@ def in_haystack_pipeline(generator: Any) -> Callable[[], str]:
     return call
 
 
-def pipeline(peer: Peer, url: str, calls: int) -> dict[str, float]:
+def pipeline(peer: Peer, opts: _Options) -> dict[str, float]:
     """Like ``sequential``, each call being one run of a Haystack pipeline around the generator."""
     if peer.pipeline_call is None:
         raise SystemExit("this peer does not run inside Haystack pipelines")
-    return _call_loop(peer.pipeline_call(url), calls)
+    return _call_loop(peer.pipeline_call(opts.url), opts.calls)
 
 
 def _call_loop(call: Callable[[], str], calls: int) -> dict[str, float]:
     for _ in range(WARM_UP_CALLS):
         _check(call(), REPLY_TEXT, "warm-up reply")
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    with _measured():
+    with _Measured():
         for _ in range(calls):
             _check(call(), REPLY_TEXT, "reply")
     cpu = _cpu() - start_cpu
@@ -131,12 +166,13 @@ def _call_loop(call: Callable[[], str], calls: int) -> dict[str, float]:
     return {"cpu_us_per_call": cpu / calls * 1e6, "wall_s": wall, "calls": calls}
 
 
-def streaming(peer: Peer, url: str, chunks: int) -> dict[str, float]:
-    call, run = peer.sync_calls(url)
+def streaming(peer: Peer, opts: _Options) -> dict[str, float]:
+    call, run = peer.sync_calls(opts.url)
     _check(call(), REPLY_TEXT, "warm-up reply")  # opens the connection, loads lazy modules
+    chunks = opts.chunks
     expected = "".join(stream_piece(i) for i in range(chunks))
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    with _measured():
+    with _Measured():
         count, text, reply = run()
     cpu = _cpu() - start_cpu
     wall = time.perf_counter() - start_wall
@@ -148,46 +184,55 @@ def streaming(peer: Peer, url: str, chunks: int) -> dict[str, float]:
     return {"cpu_us_per_chunk": cpu / chunks * 1e6, "wall_s": wall, "chunks": chunks}
 
 
-async def _concurrent(peer: Peer, url: str, calls: int, in_flight: int) -> tuple[float, float]:
-    call = peer.async_call(url)
+async def _concurrent(peer: Peer, opts: _Options) -> tuple[float, float]:
+    import asyncio
+
+    call = peer.async_call(opts.url)
     for _ in range(WARM_UP_CALLS):
         _check(await call(), REPLY_TEXT, "warm-up reply")
-    gate = asyncio.Semaphore(in_flight)
+    gate = asyncio.Semaphore(opts.in_flight)
 
     async def one() -> None:
         async with gate:
             _check(await call(), REPLY_TEXT, "reply")
 
     start_cpu, start_wall = _cpu(), time.perf_counter()
-    with _measured():
-        await asyncio.gather(*(one() for _ in range(calls)))
+    with _Measured():
+        await asyncio.gather(*(one() for _ in range(opts.calls)))
     return _cpu() - start_cpu, time.perf_counter() - start_wall
 
 
-def concurrency(peer: Peer, url: str, calls: int, in_flight: int) -> dict[str, float]:
-    cpu, wall = asyncio.run(_concurrent(peer, url, calls, in_flight))
-    return {"cpu_us_per_call": cpu / calls * 1e6, "wall_s": wall, "calls": calls, "in_flight": in_flight}
+def concurrency(peer: Peer, opts: _Options) -> dict[str, float]:
+    import asyncio
+
+    cpu, wall = asyncio.run(_concurrent(peer, opts))
+    calls = opts.calls
+    return {"cpu_us_per_call": cpu / calls * 1e6, "wall_s": wall, "calls": calls, "in_flight": opts.in_flight}
+
+
+# The phases a client process can run; "import" is measured by the orchestrator alone.
+PHASES: dict[str, Callable[[Peer, _Options], dict[str, float]]] = {
+    "cold-start": cold_start,
+    "sequential": sequential,
+    "streaming": streaming,
+    "concurrency": concurrency,
+    "pipeline": pipeline,
+}
+
+
+def _flat_json(result: dict[str, float]) -> str:
+    # Numbers only, so no json import is needed (see the module docstring).
+    return "{" + ", ".join(f'"{key}": {value!r}' for key, value in result.items()) + "}"
 
 
 def main(peer: Peer) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("phase", choices=["sequential", "streaming", "concurrency", "pipeline"])
-    parser.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8000/v1")
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--chunks", type=int, default=20_000)
-    parser.add_argument("--in-flight", type=int, default=100)
-    args = parser.parse_args()
+    opts = _Options(sys.argv[1:])
     try:
-        if args.phase == "sequential":
-            result = sequential(peer, args.url, args.calls)
-        elif args.phase == "streaming":
-            result = streaming(peer, args.url, args.chunks)
-        elif args.phase == "pipeline":
-            result = pipeline(peer, args.url, args.calls)
-        else:
-            result = concurrency(peer, args.url, args.calls, args.in_flight)
+        result = PHASES[opts.phase](peer, opts)
     except CheckFailed as exc:
+        import json
+
         print(json.dumps({"error": str(exc)}))
         sys.exit(3)
     result["peak_rss_mb"] = _maxrss_mb()
-    print(json.dumps(result))
+    print(_flat_json(result))

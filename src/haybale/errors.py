@@ -11,6 +11,9 @@ The tree::
     │   └── DeserializationTypeError            a value of the wrong type in it (also TypeError)
     ├── SchemaGenerationError (also ValueError) no JSON schema can be built for a tool's function
     ├── ToolInvocationError                     a tool's function raised
+    ├── LocalServerError                        the embedded local model server failed to start or died
+    ├── CommandError                            a ``haybale`` command failed for a reason it explains
+    │   └── UsageError                          the command line cannot work as given (exit status 2)
     └── APIError                                talking to the provider failed
         ├── APIConnectionError                  no connection, or it broke mid-way
         │   └── APITimeoutError                 connect/read timeout, or a stream that went idle
@@ -84,12 +87,27 @@ class ToolInvocationError(HaybaleError):
         self.tool_name = tool_name
 
 
+class LocalServerError(HaybaleError):
+    """The embedded local model server (``haybale.local``) failed to start, or died while starting."""
+
+
+class CommandError(HaybaleError):
+    """A ``haybale`` command failed for a reason it explains itself (exit status 1)."""
+
+
+class UsageError(CommandError):
+    """The command line cannot work as given (exit status 2)."""
+
+
 class APIError(HaybaleError):
     """A request to the provider failed.
 
-    ``provider`` names the endpoint kind ("openai", "azure", "openrouter"), ``request_id`` is the id
-    the server gave the request (if any), and ``partial`` holds the reply assembled from a stream
-    before it failed (``None`` when nothing had arrived or the call was not streamed).
+    ``message`` says what went wrong and ``hint`` (if any) how to fix it; ``str(error)`` shows both.
+    They are kept apart so a front end (the CLI) can put its own fix in place of the library's
+    instead of printing two. ``provider`` names the endpoint kind ("openai", "azure", "openrouter"),
+    ``request_id`` is the id the server gave the request (if any), and ``partial`` holds the reply
+    assembled from a stream before it failed (``None`` when nothing had arrived or the call was not
+    streamed).
     """
 
     def __init__(
@@ -99,15 +117,17 @@ class APIError(HaybaleError):
         provider: str | None = None,
         request_id: str | None = None,
         partial: ChatMessage | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
         self.provider = provider
         self.request_id = request_id
         self.partial = partial
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [f"{self.message} (hint: {self.hint})" if self.hint else self.message]
         if self.provider:
             parts.append(f"provider={self.provider}")
         if self.request_id:
@@ -142,7 +162,8 @@ class APIStatusError(APIError):
     """The server answered with a non-2xx status.
 
     ``status_code`` is the HTTP status and ``body`` the error payload (parsed JSON when possible,
-    else text). Neither ever contains the request's credentials: only the server's answer is kept.
+    else text). Neither ever contains the request's credentials: only the server's answer is kept,
+    and any credential the server echoes back is replaced by ``[redacted]``.
     ``headers`` holds the response headers (names in lower case), and ``retry_after`` the pause in
     seconds the server asked for (``retry-after-ms`` or ``Retry-After``), or None.
     """
@@ -245,12 +266,14 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchInputError",
+    "CommandError",
     "ConfigurationError",
     "ConflictError",
     "DeserializationError",
     "DeserializationTypeError",
     "HaybaleError",
     "InternalServerError",
+    "LocalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -259,6 +282,7 @@ __all__ = [
     "ToolInvocationError",
     "UnprocessableEntityError",
     "UnsafeImportError",
+    "UsageError",
     "is_transient",
     "status_error_class",
 ]

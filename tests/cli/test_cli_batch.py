@@ -253,8 +253,3 @@ def test_retries_come_from_openai_max_retries(
     assert result.returncode == 0, result.stderr
     attempts = {line["id"]: line["attempts"] for line in read_output(tmp_path / "out.jsonl")}
     assert attempts == {"r0": 4, "r1": 1}
-
-
-def test_version_is_looked_up_only_when_asked(run_cli: RunCli, clean_env: dict[str, str]) -> None:
-    result = run_cli("--version", env=clean_env)
-    assert (result.returncode, result.stdout) == (0, "haybale 0.1.0\n")

@@ -17,7 +17,7 @@ def test_streams_the_reply_to_stdout(run_cli: RunCli, fake_server: Any, openai_e
     result = run_cli("chat", "Hi", "--provider", "openai", "--base-url", fake_server.base_url, env=openai_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Hello world\n"
-    assert "using openai" in result.stderr
+    assert result.stderr == ""  # the provider was asked for: no need to say which one is used
     body = fake_server.requests[0].json
     assert body["stream"] is True
     assert body["messages"] == [{"role": "user", "content": "Hi"}]
@@ -30,7 +30,16 @@ def test_base_url_comes_from_the_environment(
     result = run_cli("chat", "Hi", env={**openai_env, "OPENAI_BASE_URL": fake_server.base_url})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
-    assert fake_server.base_url in result.stderr
+    assert result.stderr == f"haybale: using openai (model gpt-5-mini) at {fake_server.base_url}\n"
+
+
+def test_quiet_drops_the_provider_note(run_cli: RunCli, fake_server: Any, openai_env: dict[str, str]) -> None:
+    fake_server.script(Reply.sse(text_chunks(["ok"])), Reply.sse(text_chunks(["ok"])))
+    env = {**openai_env, "OPENAI_BASE_URL": fake_server.base_url}
+    for flag in ("--quiet", "-q"):
+        result = run_cli("chat", "Hi", flag, env=env)
+        assert result.returncode == 0, result.stderr
+        assert (result.stdout, result.stderr) == ("ok\n", "")
 
 
 def test_options_reach_the_request(run_cli: RunCli, fake_server: Any, openai_env: dict[str, str]) -> None:

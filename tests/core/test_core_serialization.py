@@ -119,3 +119,11 @@ def test_component_from_dict_uses_default_from_dict_without_a_from_dict(
 def test_component_from_dict_calls_the_class_from_dict() -> None:
     restored = component_from_dict({"type": "haystack.tools.toolset.Toolset", "data": {"tools": []}})
     assert isinstance(restored, Toolset)
+
+
+def test_haybale_core_exports_only_public_names() -> None:
+    import haybale.core as core
+
+    assert all(not name.startswith("_") for name in core.__all__)
+    assert not {"import_object", "is_allowed", "to_haybale_name"} & set(core.__all__)
+    assert {"component", "default_to_dict", "default_from_dict", "import_class_by_name"} <= set(core.__all__)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from haybale.core import ALLOWLIST_ENV_VAR, import_class_by_name, import_object, is_allowed, to_haybale_name
+from haybale.core import ALLOWLIST_ENV_VAR, import_class_by_name
+from haybale.core._imports import import_object, is_allowed, to_haybale_name
 from haybale.errors import DeserializationError, UnsafeImportError
 from haybale.tools import Tool, Toolset
 from haybale.utils import Secret
@@ -118,3 +119,69 @@ def test_a_broken_allowed_module_reports_its_own_error(
     monkeypatch.setenv(ALLOWLIST_ENV_VAR, "hb_broken")
     with pytest.raises(ModuleNotFoundError, match="hb_dependency_that_is_missing"):
         import_object("hb_broken.thing")
+
+
+# Paths that walked around the allowlist before: each reached a mutator of haybale's own state or a
+# door to every class, through an allowed module.
+WALK_AROUND_PATHS = [
+    "haybale.core._imports.__dict__.update",  # rewrote _SAFE_BUILTINS, then builtins.__import__ loaded
+    "haybale.core._imports.__dict__.clear",
+    "haybale.errors.HaybaleError.__subclasses__",
+    "haybale.core._imports._SAFE_BUILTINS",
+    "haybale.core._imports.import_object.__globals__",
+    "haystack.core._imports.__dict__.update",  # the Haystack spelling is translated first
+    "haybale.errors.HaybaleError.mro",
+    "haybale.core._imports.ALLOWLIST_ENV_VAR.format",
+]
+
+
+@pytest.mark.parametrize("path", WALK_AROUND_PATHS)
+def test_walk_around_paths_are_refused(path: str) -> None:
+    with pytest.raises(UnsafeImportError, match="Refusing"):
+        import_object(path)
+
+
+def test_a_tool_cannot_widen_the_allowlist() -> None:
+    data = {
+        "type": "haybale.tools.tool.Tool",
+        "data": {
+            "name": "widen",
+            "description": "d",
+            "parameters": {"type": "object", "properties": {}},
+            "function": "haybale.core._imports.__dict__.update",
+        },
+    }
+    with pytest.raises(UnsafeImportError, match="'__dict__' is a private or special attribute"):
+        Tool.from_dict(data)
+    with pytest.raises(UnsafeImportError):
+        import_object("builtins.__import__")
+
+
+def test_a_deep_path_is_refused_not_a_recursion_error() -> None:
+    path = "haybale." + ".".join(["a"] * 5000)
+    with pytest.raises(UnsafeImportError, match="5001 segments"):
+        import_object(path)
+
+
+def test_public_paths_still_load() -> None:
+    assert import_object("haybale.tools.tool.Tool.from_dict") == Tool.from_dict
+    assert import_object("haybale.utils.Secret.from_env_var") is Secret.from_env_var
+    assert import_object("builtins.print") is print
+
+
+@pytest.mark.parametrize("path", ["haybale.tools.1tool", "haybale.tools.tool Tool", "haybale.tools.tool;x"])
+def test_segments_must_be_identifiers(path: str) -> None:
+    with pytest.raises(DeserializationError, match="Python identifier"):
+        import_object(path)
+
+
+def test_an_allowed_modules_data_cannot_lend_its_methods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "hb_state.py").write_text("SETTINGS = {}\nNAMES = ['a']\ndef ok():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "hb_state")
+    assert import_object("hb_state.ok")() == 1
+    for path in ("hb_state.SETTINGS.update", "hb_state.NAMES.append", "hb_state.SETTINGS.clear"):
+        with pytest.raises(UnsafeImportError, match="module 'builtins' is outside"):
+            import_object(path)

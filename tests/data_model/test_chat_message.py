@@ -6,6 +6,7 @@ import copy
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -268,3 +269,12 @@ def test_importing_the_data_model_stays_light() -> None:
 def test_from_dict_refuses_unknown_parts_with_a_value_error(part: object) -> None:
     with pytest.raises(ValueError, match="content part"):
         ChatMessage.from_dict({"role": "assistant", "content": [{"text": "ok"}, part]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"name": 7}, "name must be a str"), ({"meta": [("k", "v")]}, "meta must be a dict")],
+)
+def test_name_and_meta_types_are_checked(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        ChatMessage.from_user("hi", **kwargs)

@@ -127,6 +127,7 @@ def test_image_resizing_needs_pillow_or_shrinks(tmp_path: Path) -> None:
         assert ImageContent.from_file_path(path, size=(10, 10)).mime_type == "image/png"
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_image_from_url_records_the_url(fake_server: Any) -> None:
     fake_server.script(Reply.text(PNG_BYTES, content_type="image/png"))
     url = f"{fake_server.base_url}/dot.png"
@@ -135,6 +136,7 @@ def test_image_from_url_records_the_url(fake_server: Any) -> None:
     assert image.meta == {"url": url, "k": 1, "content_type": "image/png"}
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_image_from_url_retries_then_fails_clearly(fake_server: Any) -> None:
     fake_server.script(Reply.text("busy", status=503), Reply.text(PNG_BYTES, content_type="image/png"))
     assert ImageContent.from_url(f"{fake_server.base_url}/x.png", retry_attempts=1).mime_type == "image/png"
@@ -162,7 +164,10 @@ def test_file_from_file_path_defaults_the_name(tmp_path: Path) -> None:
     assert FileContent.from_file_path(path, filename="other.pdf").filename == "other.pdf"
 
 
+@pytest.mark.usefixtures("http_backend")  # fetched through haybale's HTTP backends
 def test_file_from_url_names_it_after_the_path(fake_server: Any) -> None:
+    moved = Reply.text("", status=302, headers={"Location": "/v1/files/annual%20report.pdf"})
+    fake_server.script(moved)  # redirects are followed
     fake_server.script(Reply.text(PDF_BYTES, content_type="application/pdf"))
     file = FileContent.from_url(f"{fake_server.base_url}/files/annual%20report.pdf")
     assert (file.filename, file.mime_type) == ("annual report.pdf", "application/pdf")
@@ -237,3 +242,67 @@ def test_from_dict_names_missing_keys_with_a_value_error(
 ) -> None:
     with pytest.raises(ValueError, match=f"missing {missing}"):
         cls.from_dict(data)
+
+
+def test_the_data_model_imports_no_http_library_or_wire_layer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, haybale.dataclasses; "
+        "print(sorted(m for m in sys.modules if m.startswith(('httpx2', 'pyreqwest', 'haybale._wire', "
+        "'haybale._http'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"base64_image": ""}, "base64_image is empty"),
+        (
+            {"base64_image": _b64(PDF_BYTES), "mime_type": "image/png"},
+            "holds application/pdf data, not an image",
+        ),
+        ({"base64_image": PNG, "mime_type": "text/plain"}, "needs an image/\\* MIME type"),
+        ({"base64_image": PNG, "mime_type": 5}, "mime_type must be a str"),
+    ],
+)
+def test_empty_or_non_image_data_is_refused(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        ImageContent(**kwargs)
+
+
+def test_an_image_format_haybale_cannot_sniff_is_taken_on_its_declared_type() -> None:
+    avif = _b64(b"\x00\x00\x00\x1cftypavif" + b"\x00" * 8)
+    assert ImageContent(avif, mime_type="image/avif").mime_type == "image/avif"
+    assert ImageContent("", validation=False).base64_image == ""  # validation=False still skips it all
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(ValueError, match="base64_data is empty"):
+        FileContent("")
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: ToolCall("f", {}, extra=["x"]), "ToolCall.extra must be a dict or None"),
+        (lambda: ReasoningContent(None), "reasoning_text must be a str"),  # type: ignore[arg-type]
+        (lambda: ReasoningContent("r", extra=None), "ReasoningContent.extra must be a dict"),  # type: ignore[arg-type]
+    ],
+)
+def test_part_field_types_are_checked(build: Any, match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        build()
+
+
+@pytest.mark.parametrize("build", [ImageContent.from_url, FileContent.from_url])
+def test_from_url_needs_a_url_string(build: Any) -> None:
+    with pytest.raises(TypeError, match="url must be a str"):
+        build(123)

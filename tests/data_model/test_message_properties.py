@@ -46,7 +46,7 @@ images = st.builds(
 )
 files = st.builds(
     FileContent,
-    base64_data=st.binary(max_size=40).map(lambda data: base64.b64encode(data).decode()),
+    base64_data=st.binary(min_size=1, max_size=40).map(lambda data: base64.b64encode(data).decode()),
     mime_type=st.sampled_from([None, "application/pdf", "text/plain"]),
     filename=st.none() | text,
     extra=json_objects,

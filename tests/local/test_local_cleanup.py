@@ -71,9 +71,10 @@ def test_server_is_gone_after_a_normal_chat(haybale_command: list[str], keyless_
 
 
 def test_server_is_gone_after_an_error(haybale_command: list[str], keyless_env: dict[str, str]) -> None:
-    # A prompt far beyond the 4096-token context makes the server reject the request.
+    # A prompt far beyond the 4096-token context makes the server reject the request. No key is set,
+    # so haybale picks the local model itself and names its URL on stderr.
     result = subprocess.run(
-        [*haybale_command, "chat", "--provider", "local", "--max-tokens", "4"],
+        [*haybale_command, "chat", "--max-tokens", "4"],
         input="word " * 6000,
         capture_output=True,
         text=True,

@@ -104,3 +104,33 @@ def test_tool_construction_prefixes_the_tool_name() -> None:
             parameters={"type": "object", "properties": {"q": {"type": "text"}}},
             function=print,
         )
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("parameters", "error"),
+    [
+        (
+            {"type": "object", "properties": {"x": {"type": "number", "default": float("nan")}}},
+            r"\['properties'\]\['x'\]\['default'\]: it is nan, which JSON cannot represent",
+        ),
+        (
+            {"type": "object", "properties": {"x": {"type": "number", "maximum": float("inf")}}},
+            r"\['maximum'\]: it is inf",
+        ),
+        (
+            {"type": "object", "properties": {"x": {"enum": {"a", "b"}}}},
+            r"\['enum'\]: it has type set",
+        ),
+        (_nested(3000), r"nests deeper than 64 levels"),
+    ],
+)
+def test_values_json_cannot_carry_are_refused_at_construction(parameters: dict[str, Any], error: str) -> None:
+    with pytest.raises(ValueError, match=f"Tool 'f': Invalid JSON schema at parameters.*{error}"):
+        Tool(name="f", description="d", parameters=parameters, function=print)

@@ -213,3 +213,17 @@ def test_bad_paths_raise_deserialization_errors(path: str, match: str) -> None:
 def test_haystack_paths_resolve_to_haybale_objects() -> None:
     resolved: Any = deserialize_callable("haystack.utils.auth.Secret.from_token")
     assert resolved is Secret.from_token
+
+
+def _private_helper() -> None:
+    """A module-level function with a private name."""
+
+
+def test_private_names_are_refused_when_written_as_they_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, __name__)
+    with pytest.raises(SerializationError, match="private or special name"):
+        serialize_callable(_private_helper)
+    with pytest.raises(UnsafeImportError, match="private or special attribute"):
+        deserialize_callable(f"{__name__}._private_helper")

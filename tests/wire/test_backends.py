@@ -300,3 +300,45 @@ def test_a_forked_child_calls_with_a_generator_made_before_the_fork(
         else ["child: reply 0 pyreqwest 0"]
     )
     assert result.stdout.splitlines() == expected
+
+
+EXIT_SCRIPT = """
+import asyncio, sys
+from haybale.components.generators.chat import OpenAIChatGenerator
+from haybale.utils import Secret
+
+url, close = sys.argv[1], sys.argv[2] == "close"
+generator = OpenAIChatGenerator(api_key=Secret.from_token("k"), model="m", api_base_url=url, max_retries=0)
+
+async def main():
+    print((await generator.run_async("hi"))["replies"][0].text)
+    if close:
+        await generator.close_async()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("close", ["close", "no-close"])
+def test_processes_exit_cleanly_right_after_async_calls(
+    fake_server: FakeServer, tmp_path: Path, close: str
+) -> None:
+    # Tokio threads finishing their teardown while Python 3.11 finalizes used to abort about one
+    # exit in fifteen; enough runs here make a regression show.
+    import subprocess
+    import sys
+
+    from payloads import completion
+
+    runs = 15
+    fake_server.script(*[Reply.json(completion("ok")) for _ in range(runs)])
+    script = tmp_path / "exit_after_async.py"
+    script.write_text(EXIT_SCRIPT)
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, str(script), fake_server.base_url, close],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr[-500:]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +11,7 @@ import jiter
 from haybale._wire._retry import server_delay
 from haybale.errors import (
     APIConnectionError,
+    APIError,
     APIResponseError,
     APIStatusError,
     APITimeoutError,
@@ -81,8 +82,6 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
     body = decode_body(raw)
     message = server_message(body)
     hint = _HINTS.get(status) or ("the provider failed; retry later" if status >= 500 else None)
-    if hint:
-        message = f"{message} (hint: {hint})"
     return status_error_class(status)(
         message,
         status_code=status,
@@ -91,23 +90,61 @@ def status_error(status: int, headers: Mapping[str, str], raw: bytes, provider: 
         retry_after=server_delay(headers),
         provider=provider,
         request_id=request_id(headers),
+        hint=hint,
     )
+
+
+REDACTED = "[redacted]"
+# Shorter values are placeholders, not credentials ("x", "EMPTY", "none" for local servers), and
+# replacing them would garble every message they happen to occur in.
+_MIN_SECRET_CHARS = 8
+
+
+def redact(error: APIError, secrets: Iterable[str]) -> APIError:
+    """``error`` with each of ``secrets`` replaced in its message, body and headers (in place).
+
+    A proxy that echoes the request's key in its 401 body would otherwise put the key in
+    ``error.body``, ``str(error)`` and every log line that prints the error.
+    """
+    words = sorted({s for s in secrets if len(s) >= _MIN_SECRET_CHARS}, key=len, reverse=True)
+    if not words:
+        return error
+    error.message = _scrub(error.message, words)
+    error.args = (error.message,)
+    if isinstance(error, APIStatusError | APIResponseError):
+        error.body = _scrub(error.body, words)
+    if isinstance(error, APIStatusError):
+        error.headers = _scrub(error.headers, words)
+    return error
+
+
+def _scrub(value: Any, words: list[str]) -> Any:
+    if isinstance(value, str):
+        for word in words:
+            value = value.replace(word, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {_scrub(key, words): _scrub(item, words) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, words) for item in value]
+    return value
 
 
 def connection_error(url: str, provider: str, reason: str) -> APIConnectionError:
     """No connection, or it broke; says where we tried to go and what to check."""
     return APIConnectionError(
-        f"could not talk to {host_of(url)}: {reason} (is the server running, and is api_base_url right?)",
+        f"could not talk to {host_of(url)}: {reason}",
         provider=provider,
+        hint="check that the server is running and that api_base_url is right",
     )
 
 
 def timeout_error(url: str, provider: str, timeout: float) -> APITimeoutError:
     """A timeout expired; names the value and how to change it."""
     return APITimeoutError(
-        f"no answer from {host_of(url)} within timeout={timeout} s "
-        "(raise it with the generator's timeout= argument or the OPENAI_TIMEOUT env var)",
+        f"no answer from {host_of(url)} within timeout={timeout} s",
         provider=provider,
+        hint="raise it with the generator's timeout= argument or the OPENAI_TIMEOUT env var",
     )
 
 

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from haybale._wire.endpoint import OpenAIEndpoint, secret_value
+from haybale._wire.endpoint import OpenAIEndpoint, credential, header_safe
+from haybale._wire.providers import AZURE, Provider
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
 
@@ -38,7 +39,8 @@ def deployment_url(azure_endpoint: str, deployment: str, api_version: str, path:
 class AzureEndpoint(OpenAIEndpoint):
     """One Azure OpenAI deployment."""
 
-    provider = "azure"
+    facts: Provider = AZURE
+    provider = AZURE.name
     # Azure puts filter results on chunks (some with empty choices); they must reach the reply meta.
     inspects_chunks = True
 
@@ -59,8 +61,6 @@ class AzureEndpoint(OpenAIEndpoint):
             api_key=api_key,
             organization=organization,
             default_headers=default_headers,
-            key_env_var="AZURE_OPENAI_API_KEY",
-            display_name="Azure OpenAI",
         )
         self._deployment = (azure_endpoint, deployment, api_version)
         self._ad_token = azure_ad_token
@@ -72,13 +72,13 @@ class AzureEndpoint(OpenAIEndpoint):
 
     def _auth_headers(self) -> dict[str, str]:
         # Called once, by resolve(): it also decides whether headers() must ask the provider.
-        token = secret_value(self._ad_token)
+        token = credential(self._ad_token, "azure_ad_token")
         self._ask_provider = self._token_provider if token is None else None
         if token is not None:
             return {"Authorization": f"Bearer {token}"}
         if self._ask_provider is not None:
             return {}  # added per attempt by headers()/headers_async()
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if key is None:
             raise ConfigurationError(NO_CREDENTIALS)
         return {"api-key": key}
@@ -108,6 +108,8 @@ class AzureEndpoint(OpenAIEndpoint):
 
     @staticmethod
     def _with_token(base: Mapping[str, str], token: Any) -> Mapping[str, str]:
+        if isinstance(token, str):
+            token = token.strip()
         if not isinstance(token, str) or not token:
             # never echo the value: it may be a credential object or a token in the wrong shape
             got = "an empty string" if token == "" else type(token).__name__
@@ -115,6 +117,7 @@ class AzureEndpoint(OpenAIEndpoint):
                 f"azure_ad_token_provider returned {got}, not a token string. It must return the bearer "
                 "token itself, e.g. azure.identity.get_bearer_token_provider(credential, scope)."
             )
+        token = header_safe(token, "the token returned by azure_ad_token_provider")
         return {**base, "Authorization": f"Bearer {token}"}
 
     def reply_meta(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:

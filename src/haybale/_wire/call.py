@@ -20,10 +20,10 @@ sent twice.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from haybale._logging import get_logger
 from haybale._wire.codec import CHAT_COMPLETIONS
 from haybale._wire.request import ChatRequest, tool_definitions
 from haybale._wire.response_format import validate_reply_text
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from haybale.dataclasses import ChatMessage, ComponentInfo
     from haybale.tools import Tool
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -83,6 +83,8 @@ class ChatClient:
         self.endpoint = endpoint
         self.url = endpoint.url_for(codec.path)
         self.transport = transport
+        # The transport knows what it sent on each attempt; only the endpoint knows which of it is secret.
+        transport.secrets_of = endpoint.secrets
         self.component_info = component_info
         # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
         # set it owns, so the verdicts outlive close() and a new client.

@@ -9,58 +9,59 @@ protocol (OpenAI's Responses API) plugs in beside it over the same providers and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from haybale._wire.request import ChatRequest, build_request
 from haybale._wire.response import parse_completion
 from haybale._wire.sse import DONE
-from haybale._wire.stream import StreamAssembler
 
+# The shapes exist for the type checker only: building Protocol classes at run time costs import time.
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from haybale._wire.endpoint import OpenAIEndpoint
+    from haybale._wire.stream import StreamAssembler
     from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingChunk
 
+    class Assembler(Protocol):
+        """Turns one stream's event payloads into chunks, and at the end into the reply."""
 
-class Assembler(Protocol):
-    """Turns one stream's event payloads into chunks, and at the end into the reply."""
+        @property
+        def received_anything(self) -> bool: ...
 
-    @property
-    def received_anything(self) -> bool: ...
+        def feed(self, data: str) -> list[StreamingChunk]: ...
 
-    def feed(self, data: str) -> list[StreamingChunk]: ...
+        def message(self) -> ChatMessage: ...
 
-    def message(self) -> ChatMessage: ...
+        def partial(self) -> ChatMessage | None: ...
 
-    def partial(self) -> ChatMessage | None: ...
+    class Codec(Protocol):
+        path: str
 
+        def build_request(
+            self,
+            *,
+            model: str,
+            messages: list[ChatMessage],
+            generation_kwargs: Mapping[str, Any],
+            tools: list[dict[str, Any]] | None,
+            stream: bool,
+            include_usage: bool,
+            extra_body: Mapping[str, Any] | None,
+            json_schema: bool,
+        ) -> ChatRequest: ...
 
-class Codec(Protocol):
-    path: str
+        def parse_response(self, data: Any, endpoint: OpenAIEndpoint) -> list[ChatMessage]: ...
 
-    def build_request(
-        self,
-        *,
-        model: str,
-        messages: list[ChatMessage],
-        generation_kwargs: Mapping[str, Any],
-        tools: list[dict[str, Any]] | None,
-        stream: bool,
-        include_usage: bool,
-        extra_body: Mapping[str, Any] | None,
-        json_schema: bool,
-    ) -> ChatRequest: ...
+        def assembler(self, endpoint: OpenAIEndpoint, component_info: ComponentInfo | None) -> Assembler: ...
 
-    def parse_response(self, data: Any, endpoint: OpenAIEndpoint) -> list[ChatMessage]: ...
+        def is_end(self, data: str) -> bool:
+            """Whether an event payload marks the end of the stream."""
+            ...
 
-    def assembler(self, endpoint: OpenAIEndpoint, component_info: ComponentInfo | None) -> Assembler: ...
-
-    def is_end(self, data: str) -> bool:
-        """Whether an event payload marks the end of the stream."""
-        ...
-
-    def is_complete(self, assembler: Assembler) -> bool:
-        """Whether a stream whose body ended without that mark still holds a whole reply."""
-        ...
+        def is_complete(self, assembler: Assembler) -> bool:
+            """Whether a stream whose body ended without that mark still holds a whole reply."""
+            ...
 
 
 class ChatCompletionsCodec:
@@ -75,6 +76,8 @@ class ChatCompletionsCodec:
         return parse_completion(data, endpoint)
 
     def assembler(self, endpoint: OpenAIEndpoint, component_info: ComponentInfo | None) -> StreamAssembler:
+        from haybale._wire.stream import StreamAssembler  # only streams pay for it (and for datetime)
+
         return StreamAssembler(endpoint, component_info)
 
     def is_end(self, data: str) -> bool:
@@ -82,6 +85,8 @@ class ChatCompletionsCodec:
 
     def is_complete(self, assembler: Assembler) -> bool:
         # Some servers never send [DONE]; a finish reason says the reply is whole all the same.
+        from haybale._wire.stream import StreamAssembler
+
         return isinstance(assembler, StreamAssembler) and assembler.finish_reason is not None
 
 

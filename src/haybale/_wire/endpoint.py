@@ -18,6 +18,10 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 - ``headers()`` / ``headers_async()``: headers for ONE attempt. The transport calls them again on
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
   ``headers_async`` may await an async provider; by default it returns ``headers()``.
+- ``secrets(sent)``: the credential values in the headers of one attempt (``sent`` is what
+  ``headers()`` returned for it). The transport removes them from any error it builds for that
+  attempt, so a server or proxy echoing the key never puts it in an error. The default finds the
+  usual credential headers, including ones a user added to ``default_headers``.
 - ``extra_body()``: fields added to every request body; the caller's ``generation_kwargs`` win.
 - ``reply_meta(payload)``: extra meta taken from the top level of a completion or stream chunk
   (e.g. OpenRouter's serving ``provider``, Azure's ``prompt_filter_results``), merged into the
@@ -30,29 +34,71 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
+from haybale._wire.providers import OPENAI, Provider
 from haybale.errors import ConfigurationError
 from haybale.utils import Secret
+from haybale.utils.auth import EnvVarSecret
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Headers whose values are credentials wherever they come from (our auth headers or a user's own).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "ocp-apim-subscription-key", "cookie"}
+)
 
 
 def secret_value(secret: Secret | None) -> str | None:
-    """The secret's value now, or None when it is absent (a strict env secret included)."""
+    """The secret's value now, without surrounding whitespace; None when it is absent or blank.
+
+    Keys read from files (``export OPENAI_API_KEY=$(cat keyfile)``) end with a newline, which no
+    HTTP header may hold; a strict env secret whose variable is unset counts as absent.
+    """
     if secret is None:
         return None
     try:
-        return secret.resolve_value() or None
-    except ValueError:  # a strict env Secret whose variable is unset
+        value = secret.resolve_value()
+    except ValueError:
         return None
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def secret_source(secret: Secret | None, parameter: str) -> str:
+    """Where a secret's value came from, for messages: the variable that is set, or the parameter."""
+    if isinstance(secret, EnvVarSecret):
+        for name in secret.env_vars:
+            if os.environ.get(name):
+                return f"the environment variable {name}"
+    return parameter
+
+
+def header_safe(value: str, source: str) -> str:
+    """``value`` if an HTTP header can carry it (printable ASCII), else a ``ConfigurationError``.
+
+    The message names ``source`` and never the value: the value is usually a credential, and the
+    HTTP stack would otherwise report it verbatim ("Illegal header value b'Bearer sk-...'").
+    """
+    if value.isascii() and value.isprintable():
+        return value
+    raise ConfigurationError(
+        f"Cannot send the value from {source}: it holds a control character or a non-ASCII "
+        "character, which an HTTP header cannot carry. Set it again without the stray character "
+        "(a key pasted from a document or a file may bring one along)."
+    )
+
+
+def credential(secret: Secret | None, parameter: str) -> str | None:
+    """The secret's value ready for a header (stripped and checked), or None when absent."""
+    value = secret_value(secret)
+    return None if value is None else header_safe(value, secret_source(secret, parameter))
 
 
 class OpenAIEndpoint:
     """The OpenAI API (and every server that copies it): Bearer key, ``{base}/chat/completions``."""
 
-    provider = "openai"
+    facts: Provider = OPENAI  # name, key variable, display name (``providers``)
+    provider = OPENAI.name
     inspects_chunks = False
 
     def __init__(
@@ -62,15 +108,11 @@ class OpenAIEndpoint:
         api_key: Secret | None,
         organization: str | None = None,
         default_headers: Mapping[str, str] | None = None,
-        key_env_var: str = "OPENAI_API_KEY",
-        display_name: str = "OpenAI",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._organization = organization
         self._default_headers = dict(default_headers or {})
-        self._key_env_var = key_env_var
-        self._display_name = display_name
         self._headers: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never shows the key
@@ -91,10 +133,10 @@ class OpenAIEndpoint:
         return {"Authorization": f"Bearer {self._resolve_key()}"}
 
     def _resolve_key(self) -> str:
-        key = secret_value(self._api_key)
+        key = credential(self._api_key, "api_key")
         if not key:
             raise ConfigurationError(
-                f"No API key for {self._display_name}: set {self._key_env_var} or pass "
+                f"No API key for {self.facts.display_name}: set {self.facts.key_env_var} or pass "
                 "api_key=Secret.from_token(...)"
             )
         return key
@@ -106,6 +148,15 @@ class OpenAIEndpoint:
 
     async def headers_async(self) -> Mapping[str, str]:
         return self.headers()
+
+    def secrets(self, sent: Mapping[str, str]) -> list[str]:
+        found = []
+        for name, value in sent.items():
+            if name.lower() in CREDENTIAL_HEADERS:
+                # "Bearer <token>": the token is the secret; the scheme stays readable
+                scheme, _, token = value.partition(" ")
+                found.append(token.strip() or scheme)
+        return found
 
     def extra_body(self) -> Mapping[str, Any] | None:
         return None

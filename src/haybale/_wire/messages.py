@@ -27,10 +27,11 @@ Both share every part conversion; a request adds what real servers need beyond t
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
+from haybale._logging import get_logger
+from haybale.core._json_check import json_problem
 from haybale.dataclasses import (
     ChatMessage,
     ChatRole,
@@ -42,9 +43,10 @@ from haybale.dataclasses import (
     ToolCallResult,
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # requests: no spare bytes
+# requests: no spare bytes, and no NaN/Infinity (not JSON; servers reject or misread them)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _dumps_spaced = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' layout, as Haystack writes it
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,14 @@ def _tool_call(call: ToolCall, style: _Style) -> dict[str, Any]:
         )
     entry["type"] = "function"
     dumps = _dumps if style.request else _dumps_spaced
-    entry["function"] = {"name": call.tool_name, "arguments": dumps(call.arguments)}
+    try:
+        arguments = dumps(call.arguments)
+    except (TypeError, ValueError, RecursionError) as error:
+        found = json_problem(call.arguments)
+        if found is None:
+            raise
+        raise found.error(f"messages: in the tool call to {call.tool_name!r}, arguments") from error
+    entry["function"] = {"name": call.tool_name, "arguments": arguments}
     return entry
 
 

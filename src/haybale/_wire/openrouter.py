@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from haybale._wire.endpoint import OpenAIEndpoint
+from haybale._wire.providers import OPENROUTER, Provider
 from haybale.utils import Secret
-
-DEFAULT_OPENROUTER_URL = "https://openrouter.ai/api/v1"
 
 
 class OpenRouterEndpoint(OpenAIEndpoint):
     """OpenRouter's OpenAI-compatible API."""
 
-    provider = "openrouter"
+    facts: Provider = OPENROUTER
+    provider = OPENROUTER.name
     # The serving provider is named on every stream chunk, not only on non-streamed replies.
     inspects_chunks = True
 
@@ -30,13 +30,7 @@ class OpenRouterEndpoint(OpenAIEndpoint):
     ) -> None:
         # Header values must be strings on the wire; Haystack's signature allows any value.
         headers = {str(name): str(value) for name, value in (extra_headers or {}).items()}
-        super().__init__(
-            base_url=base_url,
-            api_key=api_key,
-            default_headers=headers,
-            key_env_var="OPENROUTER_API_KEY",
-            display_name="OpenRouter",
-        )
+        super().__init__(base_url=base_url, api_key=api_key, default_headers=headers)
 
     def reply_meta(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         served_by = payload.get("provider")

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 from haybale._wire.messages import messages_to_wire
 from haybale._wire.response_format import as_json_object_format, is_pydantic_model, response_format_to_wire
 from haybale._wire.strict_schema import to_strict_schema
+from haybale.core._json_check import json_problem
 
 if TYPE_CHECKING:
     from haybale.dataclasses import ChatMessage
     from haybale.tools import Tool
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# allow_nan=False: NaN and Infinity are not JSON; servers reject (or worse, misread) a body holding them.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 @dataclass
@@ -50,7 +52,27 @@ class ChatRequest:
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
-    return _encode(body).encode()
+    """The body as UTF-8 JSON; what cannot be encoded raises an error naming the parameter it came from."""
+    try:
+        return _encode(body).encode()
+    except (TypeError, ValueError, RecursionError) as error:  # UnicodeEncodeError is a ValueError
+        # Only now is the body walked to find the culprit: the common case pays nothing for it.
+        raise _unencodable(body) or error from None
+
+
+def _unencodable(body: Mapping[str, Any]) -> Exception | None:
+    for key, value in body.items():
+        found = json_problem(value)
+        if found is None:
+            continue
+        if key == "messages":
+            return found.error("messages: the message sent as messages")
+        if key == "tools":
+            return found.error("tools: the definition sent as tools")
+        if key == "model":
+            return found.error("model")
+        return found.error(f"generation_kwargs[{key!r}]")
+    return None
 
 
 def tool_definitions(tools: Sequence[Tool], strict: bool) -> list[dict[str, Any]]:

@@ -11,19 +11,19 @@ Tool-call arguments that are not a JSON object never make a call vanish: the Too
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jiter import from_json
 
+from haybale._logging import get_logger
 from haybale.dataclasses import ChatMessage, ReasoningContent, ToolCall
 from haybale.errors import APIResponseError
 
 if TYPE_CHECKING:
     from haybale._wire.endpoint import OpenAIEndpoint
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _NOT_JSON = object()
 

@@ -11,13 +11,13 @@ loaded, so ``sys.modules`` answers the question for free.
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
+from haybale._logging import get_logger
 from haybale._wire.strict_schema import to_strict_schema
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def is_pydantic_model(value: Any) -> bool:

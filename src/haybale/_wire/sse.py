@@ -51,6 +51,12 @@ class LineSplitter:
             self._started = True
             if data.startswith(_BOM):
                 data = data[len(_BOM) :]
+        if not data:
+            return []
+        if data[-1] == 0x0A and b"\r" not in data:
+            # The common case (whole LF-terminated lines): decode once, then split on LF alone
+            # (str.split("\n") does not split on U+2028 and friends, unlike str.splitlines).
+            return data.decode("utf-8", "replace").split("\n")[:-1]
         # bytes.splitlines splits on CR, LF and CRLF only (unlike str.splitlines).
         lines = data.splitlines()
         if not data.endswith(_LINE_ENDS):

@@ -2,17 +2,16 @@
 
 It knows nothing about chat: callers hand it bytes and a headers callable, and get back parsed JSON
 or lines. Headers are asked for again on every attempt so refreshed tokens are picked up. The bytes
-move through a backend (``haybale._wire.backends``: pyreqwest by default, httpx2 for compatibility);
+move through a backend (``haybale._http``: pyreqwest by default, httpx2 for compatibility);
 everything here is shared by both, so a fix lands once.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -25,6 +24,14 @@ from weakref import WeakKeyDictionary
 
 import jiter
 
+from haybale._http import (
+    TransportFailure,
+    check_keys,
+    make_async_client,
+    make_sync_client,
+    settings_for,
+)
+from haybale._logging import get_logger
 from haybale._wire import _http_errors as errs
 from haybale._wire._retry import RetryPolicy
 from haybale._wire.sse import LineSplitter
@@ -33,13 +40,12 @@ from haybale.errors import APIError, APIStatusError
 if TYPE_CHECKING:
     import asyncio
 
-    from haybale._wire.backends import AsyncClient, AsyncResponse, ClientSettings, Response, SyncClient
-    from haybale._wire.backends import TransportFailure as TransportFailureT
+    from haybale._http import AsyncClient, AsyncResponse, ClientSettings, Response, SyncClient
 
 HeadersFn = Callable[[], Mapping[str, str]]
 AsyncHeadersFn = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 
-logger = logging.getLogger("haybale")
+logger = get_logger("haybale")
 
 # After ``[DONE]`` the rest of a streamed body (usually just the chunked-encoding terminator) is read,
 # so the connection goes back to the pool instead of being closed; a server that keeps sending (or
@@ -63,15 +69,17 @@ class Transport:
         max_retries: int,
         client_kwargs: Mapping[str, Any] | None = None,
         never_retry: Callable[[APIStatusError], bool] | None = None,
+        secrets_of: Callable[[Mapping[str, str]], Iterable[str]] | None = None,
     ) -> None:
-        from haybale._wire.backends import check_keys
-
         self.provider = provider
         self.timeout = timeout
         self.client_kwargs = dict(client_kwargs or {})
         check_keys(self.client_kwargs)
         # A server's pause is honoured while all waiting stays within the call's timeout.
         self.retry = RetryPolicy(max_retries, budget=timeout, never_retry=never_retry)
+        # The credentials in one attempt's headers (the endpoint's ``secrets``, wired by ChatClient):
+        # they are removed from every error built for that attempt.
+        self.secrets_of = secrets_of
         self._settings: ClientSettings | None = None
         self._client: SyncClient | None = None
         # An async client's connections belong to the event loop that opened them, so each loop gets
@@ -96,12 +104,7 @@ class Transport:
         """The backend and its settings for this transport's ``client_kwargs`` (decided once)."""
         settings = self._settings
         if settings is None:
-            from haybale import __version__
-            from haybale._wire.backends import settings_for
-
-            settings = self._settings = settings_for(
-                self.client_kwargs, timeout=self.timeout, user_agent=f"haybale/{__version__}"
-            )
+            settings = self._settings = settings_for(self.client_kwargs, timeout=self.timeout)
         return settings
 
     def _check_process(self) -> None:
@@ -114,8 +117,6 @@ class Transport:
         self._check_process()
         client = self._client
         if client is None:
-            from haybale._wire.backends import make_sync_client
-
             with _CLIENT_LOCK:
                 client = self._client
                 if client is None:
@@ -131,8 +132,6 @@ class Transport:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            from haybale._wire.backends import make_async_client
-
             with _CLIENT_LOCK:  # threads may run loops of their own against one transport
                 client = self._async_clients.get(loop)
                 if client is None:
@@ -161,7 +160,7 @@ class Transport:
 
     # -- shared retry bookkeeping ----------------------------------------------------------------------
 
-    def _failure(self, url: str, failure: TransportFailureT) -> APIError:
+    def _failure(self, url: str, failure: TransportFailure) -> APIError:
         if failure.kind == "timeout":
             return errs.timeout_error(url, self.provider, self.timeout)
         if failure.kind == "decoding":
@@ -170,6 +169,9 @@ class Transport:
 
     def _status_failure(self, status: int, headers: Mapping[str, str], raw: bytes) -> APIStatusError:
         return errs.status_error(status, headers, raw, self.provider)
+
+    def _redacted(self, error: APIError, sent: Mapping[str, str]) -> APIError:
+        return errs.redact(error, self.secrets_of(sent)) if self.secrets_of is not None else error
 
     def _next_delay(self, attempt: int, url: str, error: APIError, waited: float) -> float:
         """Seconds to wait before the next attempt, or raise ``error`` if the policy says stop."""
@@ -192,13 +194,13 @@ class Transport:
 
     def _send(self, url: str, body: bytes, headers: HeadersFn) -> Response:
         """POST until a 2xx arrives (returned with its body unread) or retries run out."""
-        from haybale._wire.backends import TransportFailure
-
         client = self._sync_client()
         attempt, waited = 0, 0.0
         while True:
+            sent: Mapping[str, str] = {}
             try:
-                response = client.send(url, body, headers())
+                sent = headers()
+                response = client.send(url, body, sent)
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
             else:
@@ -211,14 +213,13 @@ class Transport:
                 finally:
                     response.close()
                 error = self._status_failure(response.status, response.headers, raw)
+            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             time.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
 
     def post_json(self, url: str, body: bytes, headers: HeadersFn) -> tuple[Any, Mapping[str, str]]:
         """POST, retrying transient failures; returns (parsed JSON, response headers)."""
-        from haybale._wire.backends import TransportFailure
-
         response = self._send(url, body, headers)
         try:
             raw = response.read()
@@ -260,14 +261,14 @@ class Transport:
     async def _send_async(self, url: str, body: bytes, headers: AsyncHeadersFn) -> AsyncResponse:
         import asyncio
 
-        from haybale._wire.backends import TransportFailure
-
         client = self._async()
         attempt, waited = 0, 0.0
         while True:
+            sent: Mapping[str, str] = {}
             try:
-                sent = headers()
-                response = await client.send(url, body, await sent if isawaitable(sent) else sent)
+                asked = headers()
+                sent = await asked if isawaitable(asked) else asked
+                response = await client.send(url, body, sent)
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
             else:
@@ -280,6 +281,7 @@ class Transport:
                 finally:
                     await response.close()
                 error = self._status_failure(response.status, response.headers, raw)
+            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             await asyncio.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
@@ -288,8 +290,6 @@ class Transport:
         self, url: str, body: bytes, headers: AsyncHeadersFn
     ) -> tuple[Any, Mapping[str, str]]:
         """Async ``post_json``."""
-        from haybale._wire.backends import TransportFailure
-
         response = await self._send_async(url, body, headers)
         try:
             raw = await response.read()
@@ -330,8 +330,6 @@ class LineStream:
         self._splitter = LineSplitter()
 
     def __iter__(self) -> Iterator[str]:
-        from haybale._wire.backends import TransportFailure
-
         feed = self._splitter.feed
         try:
             for data in self._chunks:
@@ -363,8 +361,6 @@ class AsyncLineStream:
         self._splitter = LineSplitter()
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        from haybale._wire.backends import TransportFailure
-
         feed = self._splitter.feed
         try:
             async for data in self._chunks:

@@ -40,7 +40,7 @@ def batch_generator(generator: Any, concurrency: int = 0) -> Any:
     (close them with ``close_async()``); the caller's generator is left untouched. Objects that are
     not haybale generators are used as they are.
     """
-    from haybale._wire.backends._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE
+    from haybale._http._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE
     from haybale.components.generators.chat import OpenAIChatGenerator
 
     if not isinstance(generator, OpenAIChatGenerator):

@@ -16,7 +16,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from haybale.cli._main import UsageError, positive_int
+from haybale.cli._main import positive_int
+from haybale.errors import UsageError
 
 if TYPE_CHECKING:
     import asyncio

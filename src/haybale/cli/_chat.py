@@ -10,10 +10,9 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from haybale.cli._errors import CommandError, Target, describe
-from haybale.cli._main import UsageError
+from haybale.cli._errors import Target, describe
 from haybale.cli._providers import build_generator, choose_provider
-from haybale.errors import HaybaleError
+from haybale.errors import CommandError, HaybaleError, UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
@@ -66,10 +65,16 @@ def chat(args: argparse.Namespace) -> int:
             temperature=args.temperature,
             max_tokens=args.max_tokens,
             stack=stack,
+            quiet=args.quiet,
         )
-        where = f" at {target.base_url}" if target.base_url else ""
-        print(f"haybale: using {target.provider} (model {target.model or 'default'}){where}", file=sys.stderr)
-        session = _Session(generator, target, stream=not args.no_stream, as_json=args.json)
+        if args.provider is None and not args.quiet:
+            # haybale picked the provider from the keys that are set: say which, as it may surprise
+            where = f" at {target.base_url}" if target.base_url else ""
+            print(
+                f"haybale: using {target.provider} (model {target.model or 'default'}){where}",
+                file=sys.stderr,
+            )
+        session = _Session(generator, target, stream=not args.no_stream, as_json=args.json, quiet=args.quiet)
         history = _start_history(args.system)
         try:
             if prompt is None:
@@ -96,12 +101,13 @@ class _Session:
     """Sends conversations to one generator and prints the replies."""
 
     def __init__(
-        self, generator: OpenAIChatGenerator, target: Target, *, stream: bool, as_json: bool
+        self, generator: OpenAIChatGenerator, target: Target, *, stream: bool, as_json: bool, quiet: bool
     ) -> None:
         self.generator = generator
         self.target = target
         self.stream = stream
         self.as_json = as_json
+        self.quiet = quiet
 
     def ask(self, messages: list[ChatMessage]) -> ChatMessage:
         """Send ``messages``, print the reply as configured and return it."""
@@ -124,7 +130,8 @@ class _Session:
 
     def interactive(self, history: list[ChatMessage]) -> int:
         """A multi-turn chat on the terminal until Ctrl-D or Ctrl-C at the prompt."""
-        print("haybale: interactive chat; Ctrl-D or Ctrl-C to quit", file=sys.stderr)
+        if not self.quiet:
+            print("haybale: interactive chat; Ctrl-D or Ctrl-C to quit", file=sys.stderr)
         while True:
             try:
                 line = input("> ")

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from haybale import errors
-
-
-class CommandError(Exception):
-    """A failure the CLI explains itself (exit status 1)."""
+from haybale.errors import CommandError
 
 
 @dataclass(frozen=True)
@@ -25,20 +22,37 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _api_hint(error: errors.APIError, target: Target) -> str:
-    where = target.base_url or f"the {target.provider} API"
+def _what(error: errors.APIError) -> str:
+    """What went wrong, without the library's hint (the CLI says how to fix it in its own terms)."""
+    what = _one_line(error.message)
+    if isinstance(error, errors.APIStatusError):
+        what = f"HTTP {error.status_code}: {what}"
+    if error.request_id:
+        what = f"{what} (request id {error.request_id})"
+    return what
+
+
+def _fix(error: errors.APIError, target: Target) -> str | None:
+    """How to fix ``error`` with the command's options and variables; the library's hint otherwise."""
     if isinstance(error, errors.APITimeoutError):
-        return f"{where} did not answer in time; retry, or raise the timeout with OPENAI_TIMEOUT"
+        return "retry, or give it longer with OPENAI_TIMEOUT=<seconds>"
     if isinstance(error, errors.APIConnectionError):
-        fix = "check --base-url / OPENAI_BASE_URL and that the server is running"
         if target.provider == "local":
-            fix = "the local model server stopped; run the command again"
-        return f"cannot reach {where} ({_one_line(error.message)}): {fix}"
+            return "the local model server stopped; run the command again"
+        where = f"--base-url / OPENAI_BASE_URL (now {target.base_url})" if target.base_url else "your network"
+        return f"check {where} and that the server is running"
     if isinstance(error, errors.AuthenticationError) and target.key_env:
-        return f"{_one_line(str(error))}: check the key in {target.key_env}"
+        return f"check the key in {target.key_env}"
     if isinstance(error, errors.NotFoundError):
-        return f"{_one_line(str(error))}: check --model ({target.model or 'the default'}) and --base-url"
-    return _one_line(str(error))
+        return f"check --model ({target.model or 'the default'}) and --base-url"
+    if isinstance(error, errors.RateLimitError):
+        return "wait a moment and retry, or set OPENAI_MAX_RETRIES higher so haybale waits and retries"
+    return error.hint
+
+
+def _api_hint(error: errors.APIError, target: Target) -> str:
+    fix = _fix(error, target)
+    return f"{_what(error)}: {fix}" if fix else _what(error)
 
 
 def describe(error: BaseException, target: Target | None = None) -> str | None:
@@ -47,7 +61,7 @@ def describe(error: BaseException, target: Target | None = None) -> str | None:
         return str(error)
     if isinstance(error, errors.APIError) and target is not None:
         return _api_hint(error, target)
-    if type(error).__name__ == "LocalServerError":
+    if isinstance(error, errors.LocalServerError):
         # Keep its lines: the server's log tail is the whole point of that message.
         return str(error)
     if isinstance(error, errors.HaybaleError):

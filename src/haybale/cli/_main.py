@@ -1,7 +1,7 @@
 """The ``haybale`` command: argument parsing, signal handling and turning errors into one clear line.
 
-Only the standard library is imported here so ``haybale --help`` stays fast; the generators and the
-local model are imported by the command that needs them.
+Only the standard library and haybale's error classes are imported here so ``haybale --help``
+stays fast; the generators and the local model are imported by the command that needs them.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
-PROVIDERS = ("openai", "azure", "openrouter", "local")
+from haybale._wire.providers import PROVIDERS as KNOWN_PROVIDERS
+from haybale.errors import UsageError
 
-
-class UsageError(Exception):
-    """The command line cannot work as given (exit status 2)."""
+PROVIDERS = (*KNOWN_PROVIDERS, "local")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="haybale", description="Chat with OpenAI, Azure OpenAI, OpenRouter or a local model."
     )
-    parser.add_argument("--version", action=_VersionAction, help="show haybale's version and exit")
+    parser.add_argument("--version", action=_Version, help="show the version and the HTTP backend, then exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     chat = commands.add_parser("chat", help="send a prompt (or chat interactively) and stream the reply")
@@ -67,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_provider_options(chat)
     chat.add_argument("--no-stream", action="store_true", help="print the reply only once it is complete")
     chat.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    chat.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the reply (and errors): no progress notes"
+    )
     chat.set_defaults(handler="chat")
 
     from haybale.cli._batch import add_parser as add_batch_parser
@@ -95,25 +97,25 @@ def _add_provider_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class _VersionAction(argparse.Action):
-    """``--version``, looked up only when asked for: reading the installed metadata costs every other
-    command tens of milliseconds of start-up."""
+class _Version(argparse.Action):
+    """``--version``: worked out only when asked for (finding the HTTP backend is not free)."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
 
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
-        print(f"{parser.prog} {_version()}")
-        parser.exit(0)
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> NoReturn:
+        from haybale._http import settings_for
+        from haybale._version import __version__
+        from haybale.errors import ConfigurationError
 
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("haybale")
-    except PackageNotFoundError:
-        return "unknown"
+        try:
+            backend = settings_for({}, timeout=1.0).backend
+        except ConfigurationError as error:
+            backend = f"none ({error})"
+        print(f"{parser.prog} {__version__} (HTTP backend: {backend})")
+        parser.exit()
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -9,41 +9,30 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from haybale.cli._errors import CommandError, Target
-from haybale.cli._main import UsageError
+from haybale._wire.providers import PROVIDERS
+from haybale.cli._errors import Target
+from haybale.errors import CommandError, UsageError
 
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
-
-_CLASS_NAMES = {
-    "openai": "OpenAIChatGenerator",
-    "azure": "AzureOpenAIChatGenerator",
-    "openrouter": "OpenRouterChatGenerator",
-}
-_KEY_ENV = {"openai": "OPENAI_API_KEY", "openrouter": "OPENROUTER_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
 
 
 def choose_provider(requested: str | None, env: Mapping[str, str]) -> str:
     """The requested provider, else the first one whose credentials are set, else the local model."""
     if requested:
         return requested
-    if env.get("OPENAI_API_KEY"):
-        return "openai"
-    if env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_OPENAI_AD_TOKEN"):
-        return "azure"
-    if env.get("OPENROUTER_API_KEY"):
-        return "openrouter"
+    for provider in PROVIDERS.values():
+        if any(env.get(name) for name in provider.credential_env_vars):
+            return provider.name
     return "local"
 
 
 def _require_key(provider: str, env: Mapping[str, str]) -> None:
-    name = _KEY_ENV[provider]
-    if provider == "azure" and env.get("AZURE_OPENAI_AD_TOKEN"):
-        return
-    if not env.get(name):
-        also = " or AZURE_OPENAI_AD_TOKEN" if provider == "azure" else ""
+    variables = PROVIDERS[provider].credential_env_vars
+    if not any(env.get(name) for name in variables):
         raise CommandError(
-            f"no API key for {provider}: set {name}{also}, or use --provider local for the embedded model"
+            f"no API key for {provider}: set {' or '.join(variables)}, "
+            "or use --provider local for the embedded model"
         )
 
 
@@ -68,8 +57,12 @@ def build_generator(
     temperature: float | None,
     max_tokens: int | None,
     stack: contextlib.ExitStack,
+    quiet: bool = False,
 ) -> tuple[OpenAIChatGenerator, Target]:
-    """A warmed-up generator for ``provider``; resources it needs (the local server) live on ``stack``."""
+    """A warmed-up generator for ``provider``; resources it needs (the local server) live on ``stack``.
+
+    ``quiet`` drops the progress note printed while the local model starts.
+    """
     env = os.environ
     if provider != "local":
         _require_key(provider, env)
@@ -81,27 +74,29 @@ def build_generator(
         "generation_kwargs": _generation_kwargs(provider, base_url, temperature, max_tokens),
     }
     if provider == "local":
-        generator, target = _local(model, kwargs, stack)
+        generator, target = _local(model, kwargs, stack, quiet)
     else:
         generator = _remote(provider, model, base_url, kwargs)
-        target = Target(provider, model or getattr(generator, "model", None), base_url, _KEY_ENV[provider])
+        key_env = PROVIDERS[provider].key_env_var
+        target = Target(provider, model or getattr(generator, "model", None), base_url, key_env)
     stack.callback(generator.close)
     generator.warm_up()
     return generator, target
 
 
 def _local(
-    model: str | None, kwargs: dict[str, Any], stack: contextlib.ExitStack
+    model: str | None, kwargs: dict[str, Any], stack: contextlib.ExitStack, quiet: bool
 ) -> tuple[OpenAIChatGenerator, Target]:
     from haybale.components.generators.chat import OpenAIChatGenerator
     from haybale.local import LocalModelServer
     from haybale.utils import Secret
 
-    print(
-        "haybale: starting the local model (SmolLM2-135M via llama-cpp-python)...",
-        file=sys.stderr,
-        flush=True,
-    )
+    if not quiet:
+        print(
+            "haybale: starting the local model (SmolLM2-135M via llama-cpp-python)...",
+            file=sys.stderr,
+            flush=True,
+        )
     server = stack.enter_context(LocalModelServer(die_with_parent=True))
     name = model or server.model
     # llama-cpp-python's server checks no key, but the client always sends one.
@@ -119,7 +114,7 @@ def _remote(
     if provider == "openai":
         kwargs["api_base_url"] = base_url
     # Looked up by name so the CLI keeps working while a provider's class is absent from an install.
-    class_name = _CLASS_NAMES[provider]
+    class_name = PROVIDERS[provider].generator
     try:
         module = importlib.import_module("haybale.components.generators.chat")
         generator_class = getattr(module, class_name)

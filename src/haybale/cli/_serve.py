@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from haybale.cli._errors import CommandError
+from haybale.errors import CommandError
 
 
 def serve(port: int | None) -> int:

@@ -1,8 +1,13 @@
-"""Component decorator and (safe) serialization helpers, at Haystack's import paths."""
+"""Component decorator and (safe) serialization helpers, at Haystack's import paths.
+
+Only public names are exported here; the allowlist machinery behind ``import_class_by_name`` and
+callable/tool loading lives in the private ``haybale.core._imports``. ``ALLOWLIST_ENV_VAR`` names
+the environment variable that widens the allowlist.
+"""
 
 from __future__ import annotations
 
-from haybale.core._imports import ALLOWLIST_ENV_VAR, import_object, is_allowed, to_haybale_name
+from haybale.core._imports import ALLOWLIST_ENV_VAR
 from haybale.core.component import component
 from haybale.core.serialization import (
     component_from_dict,
@@ -20,7 +25,4 @@ __all__ = [
     "default_to_dict",
     "generate_qualified_class_name",
     "import_class_by_name",
-    "import_object",
-    "is_allowed",
-    "to_haybale_name",
 ]

@@ -1,6 +1,7 @@
 """Helpers for the binary parts (images and files): base64 checks, type sniffing, reading, fetching.
 
-base64, pathlib and httpx2 are imported where they are used: importing the data model must stay cheap.
+base64, pathlib and the HTTP backends are imported where they are used: importing the data model
+must stay cheap.
 """
 
 from __future__ import annotations
@@ -85,24 +86,29 @@ def read_file(file_path: str | Path) -> bytes:
 
 
 def fetch_url(url: str, *, retry_attempts: int, timeout: float) -> tuple[bytes, str | None]:
-    """The body and Content-Type (without parameters) of a GET to ``url``, retrying on failure."""
-    import httpx2
+    """The body and Content-Type (without parameters) of a GET to ``url``, retrying on failure.
+
+    The GET goes through haybale's HTTP backends (``haybale._http``), the layer below this one.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str such as 'https://example.com/cat.png', got {type(url).__name__}.")
+    from haybale._http import TransportFailure, fetch
 
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"Only http(s) URLs can be fetched, got {url!r}.")
-    last_error: Exception | None = None
+    problem = ""
     for _ in range(max(retry_attempts, 0) + 1):
         try:
-            response = httpx2.get(url, timeout=timeout, follow_redirects=True)
-            response.raise_for_status()
-        except httpx2.HTTPError as error:
-            last_error = error
+            status, headers, body = fetch(url, timeout=timeout)
+        except TransportFailure as failure:
+            problem = failure.detail
             continue
-        content_type = response.headers.get("content-type")
-        return response.content, content_type.split(";")[0].strip() if content_type else None
-    raise ValueError(
-        f"Could not fetch {url!r} after {retry_attempts + 1} attempts: {last_error}"
-    ) from last_error
+        if status >= 400:
+            problem = f"HTTP {status}"
+            continue
+        content_type = headers.get("content-type")
+        return body, content_type.split(";")[0].strip() if content_type else None
+    raise ValueError(f"Could not fetch {url!r} after {retry_attempts + 1} attempts: {problem}")
 
 
 def truncated(text: str, limit: int = 100) -> str:

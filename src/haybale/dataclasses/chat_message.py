@@ -69,6 +69,12 @@ class ChatMessage(DictBacked):
     def __post_init__(self) -> None:
         if not isinstance(self._role, ChatRole):
             self._role = ChatRole.from_str(self._role)
+        if self._name is not None and not isinstance(self._name, str):
+            raise TypeError(
+                f"A ChatMessage's name must be a str (the speaker), got {type(self._name).__name__}."
+            )
+        if not isinstance(self._meta, dict):
+            raise TypeError(f"A ChatMessage's meta must be a dict, got {type(self._meta).__name__}.")
         for part in self._content:
             if not isinstance(part, CONTENT_TYPES):
                 names = ", ".join(kind.__name__ for kind in CONTENT_TYPES)

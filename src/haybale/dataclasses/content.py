@@ -56,6 +56,8 @@ class ToolCall(DictBacked):
                 "ToolCall.arguments must be a dict of parsed arguments, got "
                 f"{type(self.arguments).__name__}; decode JSON text with json.loads(...) first."
             )
+        if self.extra is not None and not isinstance(self.extra, dict):
+            raise TypeError(f"ToolCall.extra must be a dict or None, got {type(self.extra).__name__}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"tool_name": self.tool_name, "arguments": self.arguments, "id": self.id, "extra": self.extra}
@@ -122,6 +124,14 @@ class ReasoningContent(DictBacked):
 
     reasoning_text: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reasoning_text, str):
+            raise TypeError(
+                f"ReasoningContent.reasoning_text must be a str, got {type(self.reasoning_text).__name__}."
+            )
+        if not isinstance(self.extra, dict):
+            raise TypeError(f"ReasoningContent.extra must be a dict, got {type(self.extra).__name__}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"reasoning_text": self.reasoning_text, "extra": self.extra}

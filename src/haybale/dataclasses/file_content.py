@@ -41,6 +41,11 @@ class FileContent(DictBacked):
         if not self.validation:
             return
         data = decode_base64(self.base64_data, "FileContent.base64_data")
+        if not data:
+            raise ValueError(
+                "FileContent.base64_data is empty: pass the base64 of the file's bytes, or build the part "
+                "with FileContent.from_file_path(...) or FileContent.from_url(...)."
+            )
         if not self.mime_type:
             self.mime_type = guess_mime_type(data, self.filename)
             if not self.mime_type:

@@ -13,6 +13,7 @@ from haybale.dataclasses._binary import (
     from_fields,
     guess_mime_type,
     read_file,
+    sniff_mime_type,
     truncated,
     warn_unknown_mime_type,
 )
@@ -45,15 +46,12 @@ class ImageContent(DictBacked):
         if not self.validation:
             return
         data = decode_base64(self.base64_image, "ImageContent.base64_image")
-        if not self.mime_type:
-            self.mime_type = guess_mime_type(data, None)
-            if not self.mime_type:
-                warn_unknown_mime_type("image")
-        if self.mime_type and not self.mime_type.startswith("image/"):
+        if not data:
             raise ValueError(
-                f"ImageContent needs an image/* MIME type, got {self.mime_type!r}. "
-                "Send other documents as FileContent."
+                "ImageContent.base64_image is empty: pass the base64 of an image, or build the part "
+                "with ImageContent.from_file_path(...) or ImageContent.from_url(...)."
             )
+        self.mime_type = _checked_mime_type(self.mime_type, sniff_mime_type(data))
 
     def __repr__(self) -> str:  # the full base64 text would drown everything else
         return (
@@ -134,6 +132,33 @@ class ImageContent(DictBacked):
             detail=detail,
             meta=dict(meta or {}),
         )
+
+
+def _checked_mime_type(declared: str | None, sniffed: str | None) -> str | None:
+    """The image's MIME type: declared, else read from its bytes; what is not an image is refused.
+
+    Bytes of a kind haybale cannot tell, with no type declared, are kept with a warning, as Haystack
+    does: they may be an image format it does not sniff (AVIF, HEIC, SVG...).
+    """
+    if declared is not None and not isinstance(declared, str):
+        raise TypeError(
+            f"ImageContent.mime_type must be a str such as 'image/png', got {type(declared).__name__}."
+        )
+    if sniffed is not None and not sniffed.startswith("image/"):
+        # the bytes say what they are, whatever mime_type claims
+        raise ValueError(
+            f"ImageContent.base64_image holds {sniffed} data, not an image. Send documents as FileContent."
+        )
+    mime_type = declared or sniffed
+    if not mime_type:
+        warn_unknown_mime_type("image")
+        return None
+    if not mime_type.startswith("image/"):
+        raise ValueError(
+            f"ImageContent needs an image/* MIME type, got {mime_type!r}. "
+            "Send other documents as FileContent."
+        )
+    return mime_type
 
 
 def _pillow() -> Any:

@@ -6,7 +6,8 @@ package; the CLI and the end-to-end tests do.
 
 from __future__ import annotations
 
+from haybale.errors import LocalServerError
 from haybale.local._model import find_model_path
-from haybale.local._server import DEFAULT_ALIAS, LocalModelServer, LocalServerError, free_port
+from haybale.local._server import DEFAULT_ALIAS, LocalModelServer, free_port
 
 __all__ = ["DEFAULT_ALIAS", "LocalModelServer", "LocalServerError", "find_model_path", "free_port"]

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from haybale.errors import HaybaleError
+from haybale.errors import LocalServerError
 from haybale.local._model import check_server_installed, find_model_path
 
 DEFAULT_ALIAS = "smollm2"
@@ -34,10 +34,6 @@ if os.getppid() != int(sys.argv.pop(1)):
 sys.argv[0] = "llama_cpp.server"
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
-
-
-class LocalServerError(HaybaleError):
-    """The local model server failed to start, or died while starting."""
 
 
 def free_port() -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from haybale.core._json_check import json_problem
+
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
@@ -21,6 +23,10 @@ def check_parameters_schema(parameters: Any) -> None:
             f"Tool parameters must be a JSON schema dict, got {type(parameters).__name__}: "
             "use {'type': 'object', 'properties': {...}}."
         )
+    # First, so a 3000-level schema is refused here instead of overflowing the walk below.
+    found = json_problem(parameters)
+    if found is not None:
+        raise ValueError(f"Invalid JSON schema at parameters{found.shown_path}: it {found.problem}")
     # A schema without "type" is accepted (Haystack accepts it; an object is implied by
     # "properties"); one that names another type cannot describe keyword arguments.
     kind = parameters.get("type", "object")

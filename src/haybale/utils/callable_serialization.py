@@ -41,6 +41,13 @@ def serialize_callable(callable_handler: Callable[..., Any]) -> str:
             f"Cannot serialize {qualname!r}: it is defined inside a function, so it cannot be imported. "
             "Move it to module level."
         )
+    if any(part.startswith("_") for part in qualname.split(".")):
+        # deserialize_callable refuses private and special attribute steps (they can reach past the
+        # allowlist), so such a path could be written but never read back
+        raise SerializationError(
+            f"Cannot serialize {qualname!r}: a private or special name cannot be loaded back. "
+            "Give the function a public name (no leading underscore) in its module."
+        )
     return f"{module}.{qualname}"
 
 

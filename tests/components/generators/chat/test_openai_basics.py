@@ -291,7 +291,9 @@ def test_import_and_construction_stay_light(construct: str) -> None:
         "from haybale.components.generators.chat import *\n"
         "from haybale.utils import Secret\n"
         f"{construct}\n"
-        "heavy = [m for m in ('pydantic', 'httpx2', 'httpcore2', 'asyncio', 'anyio', 'ssl')\n"
+        "heavy = [m for m in ('pydantic', 'httpx2', 'httpcore2', 'pyreqwest', 'asyncio', 'anyio', 'ssl',\n"
+        "                     'haybale._wire.stream', 'haybale._wire.transport', 'datetime', 'logging',\n"
+        "                     'threading')\n"
         "         if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -6,7 +6,14 @@ import os
 from typing import Any, ClassVar
 
 from haybale._wire.azure import AzureEndpoint, TokenProvider
-from haybale.components.generators.chat._checks import check_headers, check_secret
+from haybale._wire.providers import AZURE, Provider
+from haybale.components.generators.chat._checks import (
+    check_headers,
+    check_secret,
+    check_text,
+    check_url,
+    env_url,
+)
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -48,7 +55,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
     ``content_filter_results`` when the service sends them.
     """
 
-    _KEY_ENV_VAR = "AZURE_OPENAI_API_KEY"
+    _PROVIDER: ClassVar[Provider] = AZURE
 
     #: Models Azure OpenAI deploys (the deployment name usually matches); not a limit.
     SUPPORTED_MODELS: ClassVar[list[str]] = [
@@ -94,9 +101,8 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         azure_ad_token_provider: TokenProvider | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_azure_arguments(
-            azure_endpoint, api_version, azure_ad_token, azure_ad_token_provider, default_headers
-        )
+        _check_azure_arguments(azure_endpoint, api_version, azure_deployment, azure_ad_token)
+        _check_azure_auth(azure_ad_token_provider, default_headers)
         super().__init__(
             api_key=api_key,  # type: ignore[arg-type]  # Azure allows None: another credential may be used
             model=azure_deployment or DEFAULT_DEPLOYMENT,
@@ -111,7 +117,7 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         )
         # A missing endpoint fails here, like Haystack (a Secret must resolve now too); its value is
         # read again at warm-up, so a Secret follows its variable and is serialized as a reference.
-        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        endpoint = azure_endpoint or env_url("AZURE_OPENAI_ENDPOINT")
         if not endpoint or not _setting(endpoint, "azure_endpoint"):
             raise ConfigurationError(_NO_ENDPOINT)
         self.azure_endpoint: str | Secret = endpoint
@@ -127,6 +133,8 @@ class AzureOpenAIChatGenerator(OpenAIChatGenerator):
         )
         if not azure_endpoint:
             raise ConfigurationError(_NO_ENDPOINT)
+        # a Secret's value is not repeated in the message
+        check_url("azure_endpoint", azure_endpoint, show=not isinstance(self.azure_endpoint, Secret))
         api_version = _setting(self.api_version, "api_version") or os.environ.get("OPENAI_API_VERSION")
         if not api_version:
             raise ConfigurationError(
@@ -200,13 +208,17 @@ def _setting_to_dict(value: str | Secret | None) -> str | dict[str, Any] | None:
 
 
 def _check_azure_arguments(
-    azure_endpoint: Any, api_version: Any, azure_ad_token: Any, token_provider: Any, default_headers: Any
+    azure_endpoint: Any, api_version: Any, azure_deployment: Any, azure_ad_token: Any
 ) -> None:
-    # api_key is checked by the shared checks; these are Azure's own arguments.
+    # api_key and the other shared arguments are checked by the shared checks; these are Azure's own.
     for name, value in (("azure_endpoint", azure_endpoint), ("api_version", api_version)):
         if value is not None and not isinstance(value, str | Secret):
             raise TypeError(f"{name} must be a str or a Secret, got {type(value).__name__}.")
+    check_text("azure_deployment", azure_deployment, optional=True, example="gpt-4.1-mini")
     check_secret("azure_ad_token", azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
+
+
+def _check_azure_auth(token_provider: Any, default_headers: Any) -> None:
     if token_provider is not None and not callable(token_provider):
         raise TypeError(
             "azure_ad_token_provider must be a function that returns a token string (sync, or async "

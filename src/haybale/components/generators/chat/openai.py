@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import threading
+import _thread
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from haybale._wire.call import ChatClient, names_refused_field
-from haybale._wire.endpoint import DEFAULT_BASE_URL, OpenAIEndpoint
+from haybale._wire.endpoint import OpenAIEndpoint
+from haybale._wire.providers import OPENAI, Provider
 from haybale._wire.response_format import is_pydantic_model, response_format_to_wire
 from haybale.components.generators.chat._checks import (
     as_messages,
+    check_call_kwargs,
+    check_flag,
     check_init,
     check_streamable,
+    check_target,
     check_tools,
+    check_url,
     env_number,
+    env_url,
 )
 from haybale.core import component, default_from_dict, default_to_dict
 from haybale.dataclasses import ChatMessage, ComponentInfo, StreamingCallbackT, select_streaming_callback
@@ -28,7 +33,8 @@ if TYPE_CHECKING:
 
 # Warming up is rare, so one lock serves every generator (a lock per instance would stop generators
 # from being deep-copied or pickled). Re-entrant because a tool's warm_up may warm another generator.
-_WARM_UP_LOCK = threading.RLock()
+# Taken from _thread (what threading.RLock is) so importing a generator does not import threading.
+_WARM_UP_LOCK = _thread.RLock()
 
 
 @component
@@ -71,7 +77,7 @@ class OpenAIChatGenerator:
     (async) context manager.
     """
 
-    _KEY_ENV_VAR = "OPENAI_API_KEY"  # named in error messages; each provider subclass sets its own
+    _PROVIDER: ClassVar[Provider] = OPENAI  # its key variable is named in errors; subclasses set theirs
 
     #: Chat models known to work with this generator; not a limit (any model name is sent as given).
     SUPPORTED_MODELS: ClassVar[list[str]] = [
@@ -114,8 +120,9 @@ class OpenAIChatGenerator:
             timeout,
             max_retries,
             http_client_kwargs,
-            key_env_var=self._KEY_ENV_VAR,
+            key_env_var=self._PROVIDER.key_env_var,
         )
+        check_target(model, api_base_url, organization, tools_strict)
         check_tools(tools)
         self.api_key = api_key
         self.model = model
@@ -136,7 +143,8 @@ class OpenAIChatGenerator:
 
     def _make_endpoint(self) -> OpenAIEndpoint:
         """The endpoint this generator talks to. Subclasses for other providers override this."""
-        base_url = self.api_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        check_url("api_base_url", self.api_base_url)
+        base_url = self.api_base_url or env_url("OPENAI_BASE_URL") or str(OPENAI.default_url)
         return OpenAIEndpoint(base_url=base_url, api_key=self.api_key, organization=self.organization)
 
     def _make_transport(self, provider: str) -> Transport:
@@ -303,6 +311,8 @@ class OpenAIChatGenerator:
         stream: bool,
     ) -> tuple[ChatClient, ChatRequest] | None:
         chat = as_messages(messages)
+        check_call_kwargs(generation_kwargs)
+        check_flag("tools_strict", tools_strict, optional=True)
         if not chat:
             return None
         kwargs = (

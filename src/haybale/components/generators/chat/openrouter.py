@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from haybale._wire.openrouter import DEFAULT_OPENROUTER_URL, OpenRouterEndpoint
-from haybale.components.generators.chat._checks import check_headers
+from haybale._wire.openrouter import OpenRouterEndpoint
+from haybale._wire.providers import OPENROUTER, Provider
+from haybale.components.generators.chat._checks import check_headers, check_url
 from haybale.components.generators.chat.openai import OpenAIChatGenerator
 from haybale.core import component, default_to_dict
 from haybale.dataclasses import StreamingCallbackT
@@ -38,7 +39,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
     stream raises ``APIResponseError`` carrying the partial reply.
     """
 
-    _KEY_ENV_VAR = "OPENROUTER_API_KEY"
+    _PROVIDER: ClassVar[Provider] = OPENROUTER
 
     #: A few of the models OpenRouter routes to (``provider/model``); any of its model ids works.
     SUPPORTED_MODELS: ClassVar[list[str]] = [
@@ -58,7 +59,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         api_key: Secret = Secret.from_env_var("OPENROUTER_API_KEY"),  # noqa: B008  (the documented default)
         model: str = "openai/gpt-4o-mini",
         streaming_callback: StreamingCallbackT | None = None,
-        api_base_url: str | None = DEFAULT_OPENROUTER_URL,
+        api_base_url: str | None = OPENROUTER.default_url,
         generation_kwargs: dict[str, Any] | None = None,
         tools: ToolsType | None = None,
         timeout: float | None = None,
@@ -66,7 +67,7 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
         max_retries: int | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        check_headers("extra_headers", extra_headers)
+        check_headers("extra_headers", extra_headers, any_value=True)
         super().__init__(
             api_key=api_key,
             model=model,
@@ -82,8 +83,9 @@ class OpenRouterChatGenerator(OpenAIChatGenerator):
 
     def _make_endpoint(self) -> OpenRouterEndpoint:
         # api_base_url=None means OpenRouter's URL here, never OPENAI_BASE_URL or api.openai.com.
+        check_url("api_base_url", self.api_base_url)
         return OpenRouterEndpoint(
-            base_url=self.api_base_url or DEFAULT_OPENROUTER_URL,
+            base_url=self.api_base_url or str(OPENROUTER.default_url),
             api_key=self.api_key,
             extra_headers=self.extra_headers,
         )

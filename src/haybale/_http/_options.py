@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from typing import Any
 
+from haybale._version import __version__
 from haybale.errors import ConfigurationError
 
 FAST = "pyreqwest"
 COMPAT = "httpx2"
 BACKEND_ENV_VAR = "HAYBALE_HTTP_BACKEND"
+USER_AGENT = f"haybale/{__version__}"
 
 SHARED_KEYS = frozenset(
     {"proxy", "verify", "cert", "timeout", "limits", "headers", "http2", "follow_redirects", "trust_env"}
@@ -75,7 +77,9 @@ def check_keys(kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def settings_for(kwargs: Mapping[str, Any], *, timeout: float, user_agent: str) -> ClientSettings:
+def settings_for(
+    kwargs: Mapping[str, Any], *, timeout: float, user_agent: str = USER_AGENT
+) -> ClientSettings:
     """The backend to use for ``kwargs`` (see the module docstring) and its settings."""
     check_keys(kwargs)
     headers = {"User-Agent": user_agent, **dict(kwargs.get("headers") or {})}

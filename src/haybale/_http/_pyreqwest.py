@@ -11,6 +11,9 @@ cannot run in a process forked after it started: building a client there raises
 
 from __future__ import annotations
 
+import atexit
+import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +23,8 @@ from pyreqwest import exceptions as native
 from pyreqwest.client import ClientBuilder, SyncClientBuilder
 from pyreqwest.proxy import ProxyBuilder
 
-from haybale._wire.backends._base import FailureKind, TransportFailure
-from haybale._wire.backends._options import ClientSettings
+from haybale._http._base import FailureKind, TransportFailure
+from haybale._http._options import ClientSettings
 
 
 class BackendUnavailable(Exception):
@@ -152,9 +155,9 @@ class SyncClient:
     def __init__(self, settings: ClientSettings) -> None:
         self._client = _build(_configure(SyncClientBuilder(), settings))
 
-    def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SyncResponse:
+    def send(self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST") -> SyncResponse:
         # Always opened as a stream, so a body that fails to decode is reported with its status.
-        request = self._client.post(url).headers(headers).body_bytes(body)
+        request = self._client.request(method, url).headers(headers).body_bytes(body)
         request = request.streamed_read_buffer_limit(0).build_streamed()
         try:
             return SyncResponse(request, request.__enter__())
@@ -167,10 +170,15 @@ class SyncClient:
 
 class AsyncClient:
     def __init__(self, settings: ClientSettings) -> None:
-        self._client = _build(_configure(ClientBuilder(), settings))
+        self._client: Any = _build(_configure(ClientBuilder(), settings))
+        global _made_async_client
+        _async_clients.add(self)
+        _made_async_client = True
 
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> AsyncResponse:
-        request = self._client.post(url).headers(headers).body_bytes(body)
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST"
+    ) -> AsyncResponse:
+        request = self._client.request(method, url).headers(headers).body_bytes(body)
         request = request.streamed_read_buffer_limit(0).build_streamed()
         try:
             return AsyncResponse(request, await request.__aenter__())
@@ -178,10 +186,23 @@ class AsyncClient:
             raise _failure(exc) from exc
 
     async def aclose(self) -> None:
-        import asyncio  # only async code gets here: the module itself must not pull asyncio in
-
         await self._client.close()
-        # Tokio tears the pool's connections down in the background; a process that exits right
-        # after (a batch command) would otherwise abort now and then in interpreter shutdown
-        # ("PyGILState_Release: thread state must be current"). A few ms settle it.
-        await asyncio.sleep(0.02)
+
+
+# An async client left for the interpreter's final teardown (never closed, or closed a moment before
+# exit) lets Tokio's threads drop Python objects while Python 3.11/3.12 finalize, which aborts the
+# process ("PyGILState_Release: thread state must be current"; seen in about 1 exit in 15). So at
+# exit, while the interpreter still runs, the native clients are dropped and Tokio gets a moment to
+# finish tearing their connections down.
+_async_clients: weakref.WeakSet[AsyncClient] = weakref.WeakSet()
+_made_async_client = False  # closed clients count too: their teardown may still be running at exit
+_SETTLE_SECONDS = 0.05
+
+
+@atexit.register
+def _release_async_clients() -> None:
+    if not _made_async_client:
+        return
+    for client in list(_async_clients):
+        client._client = None
+    time.sleep(_SETTLE_SECONDS)

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx2
 
-from haybale._wire.backends._base import TransportFailure
-from haybale._wire.backends._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE, ClientSettings
+from haybale._http._base import TransportFailure
+from haybale._http._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE, ClientSettings
 
 
 def _options(settings: ClientSettings) -> dict[str, Any]:
@@ -89,11 +89,11 @@ class SyncClient:
     def __init__(self, settings: ClientSettings) -> None:
         self._client = httpx2.Client(**_options(settings))
 
-    def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SyncResponse:
+    def send(self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST") -> SyncResponse:
         # Always opened as a stream: a body that fails to decode is then reported with its status.
         client = self._client
         try:
-            request = client.build_request("POST", url, content=body, headers=headers)
+            request = client.build_request(method, url, content=body, headers=headers)
             return SyncResponse(client.send(request, stream=True))
         except _ERRORS as exc:
             raise _failure(exc) from exc
@@ -106,10 +106,12 @@ class AsyncClient:
     def __init__(self, settings: ClientSettings) -> None:
         self._client = httpx2.AsyncClient(**_options(settings))
 
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> AsyncResponse:
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST"
+    ) -> AsyncResponse:
         client = self._client
         try:
-            request = client.build_request("POST", url, content=body, headers=headers)
+            request = client.build_request(method, url, content=body, headers=headers)
             return AsyncResponse(await client.send(request, stream=True))
         except _ERRORS as exc:
             raise _failure(exc) from exc

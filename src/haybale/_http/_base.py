@@ -65,9 +65,9 @@ class AsyncResponse(Protocol):
 
 
 class SyncClient(Protocol):
-    """A connection pool that POSTs and returns as soon as the answer's headers are in."""
+    """A connection pool that sends (POST unless told) and returns once the answer's headers are in."""
 
-    def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response: ...
+    def send(self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST") -> Response: ...
 
     def close(self) -> None: ...
 
@@ -75,6 +75,8 @@ class SyncClient(Protocol):
 class AsyncClient(Protocol):
     """The async twin of ``SyncClient``; it belongs to the event loop it was created on."""
 
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> AsyncResponse: ...
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], method: str = "POST"
+    ) -> AsyncResponse: ...
 
     async def aclose(self) -> None: ...
