@@ -120,3 +120,22 @@ def test_tool_calls_are_printed(run_cli: RunCli, fake_server: Any, openai_env: d
     assert json.loads(as_json.stdout)["tool_calls"] == [
         {"id": "c1", "tool_name": "lookup", "arguments": {"q": "x"}}
     ]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    haybale_command: list[str], fake_server: Any, openai_env: dict[str, str]
+) -> None:
+    # `haybale chat ... | head -c 5`: the pipe closes while the reply still streams.
+    import subprocess
+
+    fake_server.script(Reply.sse(text_chunks(["word "] * 2000)))
+    command = [*haybale_command, "chat", "Hi", "--provider", "openai", "--base-url", fake_server.base_url]
+    process = subprocess.Popen(command, env=openai_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert process.stdout.read(5) == b"word "
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 141
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr

@@ -7,6 +7,7 @@ stays fast; the generators and the local model are imported by the command that 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -142,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`haybale chat ... | head`): stop quietly, as other commands do. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise the same error again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe
     except UsageError as error:
         print(f"haybale: error: {error}", file=sys.stderr)
         return 2
