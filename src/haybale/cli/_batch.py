@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
@@ -86,19 +85,11 @@ def batch(args: argparse.Namespace) -> int:
     """Run ``haybale batch`` with parsed arguments; returns the exit status."""
     import asyncio
 
-    from haybale.cli._providers import build_generator, choose_provider
+    from haybale.cli._providers import generator_from_args
     from haybale.errors import BatchInputError
 
-    provider = choose_provider(args.provider, os.environ)
     with contextlib.ExitStack() as stack:
-        generator, target = build_generator(
-            provider,
-            model=args.model,
-            base_url=args.base_url,
-            temperature=args.temperature,
-            max_tokens=args.max_tokens,
-            stack=stack,
-        )
+        generator, target = generator_from_args(args, stack)
         if not args.quiet:
             where = f" at {target.base_url}" if target.base_url else ""
             model = target.model or "default"

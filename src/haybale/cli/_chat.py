@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from haybale.cli._errors import Target, describe
-from haybale.cli._providers import build_generator, choose_provider
+from haybale.cli._providers import generator_from_args
 from haybale.errors import CommandError, HaybaleError, UsageError
 
 if TYPE_CHECKING:
@@ -56,17 +55,8 @@ def read_prompt(prompt: str | None, stdin: TextIO) -> str | None:
 def chat(args: argparse.Namespace) -> int:
     """Run ``haybale chat`` with parsed arguments; returns the exit status."""
     prompt = read_prompt(args.prompt, sys.stdin)
-    provider = choose_provider(args.provider, os.environ)
     with contextlib.ExitStack() as stack:
-        generator, target = build_generator(
-            provider,
-            model=args.model,
-            base_url=args.base_url,
-            temperature=args.temperature,
-            max_tokens=args.max_tokens,
-            stack=stack,
-            quiet=args.quiet,
-        )
+        generator, target = generator_from_args(args, stack)
         if args.provider is None and not args.quiet:
             # haybale picked the provider from the keys that are set: say which, as it may surprise
             where = f" at {target.base_url}" if target.base_url else ""

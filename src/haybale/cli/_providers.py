@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
 import os
@@ -47,6 +48,21 @@ def _generation_kwargs(
         official = provider == "azure" or (provider == "openai" and base_url is None)
         kwargs["max_completion_tokens" if official else "max_tokens"] = max_tokens
     return kwargs
+
+
+def generator_from_args(
+    args: argparse.Namespace, stack: contextlib.ExitStack
+) -> tuple[OpenAIChatGenerator, Target]:
+    """The warmed-up generator the provider options of any command describe (see ``build_generator``)."""
+    return build_generator(
+        choose_provider(args.provider, os.environ),
+        model=args.model,
+        base_url=args.base_url,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        stack=stack,
+        quiet=args.quiet,
+    )
 
 
 def build_generator(
