@@ -26,56 +26,33 @@ from haystack_integrations.components.generators.haybale import (
 TEST_KEY = "sk-test-SECRET-77c1"
 
 
-@pytest.fixture
-def make_llm(fake_server: Any) -> Iterator[Callable[..., HaybaleOpenAIChatGenerator]]:
-    """HaybaleOpenAIChatGenerators aimed at the fake server (no retries, short timeout by default)."""
-    made: list[HaybaleOpenAIChatGenerator] = []
+def _factory(cls: type[Any], defaults: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    """Build ``cls`` with ``defaults`` under the caller's keyword arguments; close them all at the end."""
+    made: list[Any] = []
 
-    def make(**kwargs: Any) -> HaybaleOpenAIChatGenerator:
-        kwargs.setdefault("api_key", Secret.from_token(TEST_KEY))
-        kwargs.setdefault("model", "gpt-test")
-        kwargs.setdefault("api_base_url", fake_server.base_url)
-        kwargs.setdefault("max_retries", 0)
-        kwargs.setdefault("timeout", 5.0)
-        llm = HaybaleOpenAIChatGenerator(**kwargs)
+    def make(**kwargs: Any) -> Any:
+        llm = cls(**{"api_key": Secret.from_token(TEST_KEY), "max_retries": 0, **defaults, **kwargs})
         made.append(llm)
         return llm
 
     yield make
     for llm in made:
         llm.close()
+
+
+@pytest.fixture
+def make_llm(fake_server: Any) -> Iterator[Callable[..., HaybaleOpenAIChatGenerator]]:
+    """HaybaleOpenAIChatGenerators aimed at the fake server (no retries, short timeout by default)."""
+    defaults = {"model": "gpt-test", "api_base_url": fake_server.base_url, "timeout": 5.0}
+    yield from _factory(HaybaleOpenAIChatGenerator, defaults)
 
 
 @pytest.fixture
 def make_azure_llm(fake_server: Any) -> Iterator[Callable[..., HaybaleAzureOpenAIChatGenerator]]:
-    made: list[HaybaleAzureOpenAIChatGenerator] = []
-
-    def make(**kwargs: Any) -> HaybaleAzureOpenAIChatGenerator:
-        kwargs.setdefault("api_key", Secret.from_token(TEST_KEY))
-        kwargs.setdefault("azure_endpoint", f"http://127.0.0.1:{fake_server.port}")
-        kwargs.setdefault("azure_deployment", "gpt-test")
-        kwargs.setdefault("max_retries", 0)
-        llm = HaybaleAzureOpenAIChatGenerator(**kwargs)
-        made.append(llm)
-        return llm
-
-    yield make
-    for llm in made:
-        llm.close()
+    defaults = {"azure_endpoint": f"http://127.0.0.1:{fake_server.port}", "azure_deployment": "gpt-test"}
+    yield from _factory(HaybaleAzureOpenAIChatGenerator, defaults)
 
 
 @pytest.fixture
 def make_openrouter_llm(fake_server: Any) -> Iterator[Callable[..., HaybaleOpenRouterChatGenerator]]:
-    made: list[HaybaleOpenRouterChatGenerator] = []
-
-    def make(**kwargs: Any) -> HaybaleOpenRouterChatGenerator:
-        kwargs.setdefault("api_key", Secret.from_token(TEST_KEY))
-        kwargs.setdefault("api_base_url", fake_server.base_url)
-        kwargs.setdefault("max_retries", 0)
-        llm = HaybaleOpenRouterChatGenerator(**kwargs)
-        made.append(llm)
-        return llm
-
-    yield make
-    for llm in made:
-        llm.close()
+    yield from _factory(HaybaleOpenRouterChatGenerator, {"api_base_url": fake_server.base_url})
