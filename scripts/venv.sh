@@ -10,6 +10,6 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "Creating $VENV ..." >&2
     "$PYTHON" -m venv "$VENV"
 fi
-EXTRAS="${EXTRAS:-local,dev,haystack}"
+EXTRAS="${EXTRAS:-local,dev,haystack,ray}"
 echo "Installing haybale[$EXTRAS] into $VENV (the first time, llama-cpp-python compiles for ~6 min) ..." >&2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"

@@ -16,7 +16,7 @@ requests and their hashes. Nothing here is imported by ``import haybale`` or by 
 from __future__ import annotations
 
 from haybale.batch._input import RawRow, open_rows
-from haybale.batch._limiter import Limiter, Permit
+from haybale.batch._limiter import Limiter, Permit, RowLimiter
 from haybale.batch._progress import (
     BarReporter,
     BatchProgress,
@@ -45,6 +45,7 @@ __all__ = [
     "RequestShape",
     "ResultStore",
     "RowError",
+    "RowLimiter",
     "RowRequest",
     "RowSpec",
     "batch_generator",

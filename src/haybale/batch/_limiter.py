@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from haybale._wire._retry import backoff_delay
 
@@ -41,6 +42,25 @@ class Permit:
 
     started_at: float
     tokens: int
+
+
+class RowLimiter(Protocol):
+    """What ``run_row`` needs of a limiter: ``Limiter`` here, or the Ray runner's cluster-wide one."""
+
+    def estimate(self, prompt_tokens: int, max_output_tokens: int | None) -> int: ...
+
+    async def acquire(self, tokens: int = 0) -> Permit: ...
+
+    def release(
+        self,
+        permit: Permit,
+        *,
+        ok: bool,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+        used: Mapping[str, object] | None = None,
+        rate_limit: Mapping[str, float] | None = None,
+    ) -> None: ...
 
 
 class Pacer:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -55,13 +55,26 @@ class BatchProgress:
         return self.clock() - self.started_at
 
     def add(self, result: BatchResult) -> None:
-        if result.error is None:
+        self._count(result.id, result.error, result.usage)
+
+    def add_record(self, record: Mapping[str, Any]) -> None:
+        """Count a row from its output line (``BatchResult.to_record()``), as a distributed runner
+        receives it."""
+        error = record.get("error")
+        usage = record.get("usage")
+        self._count(
+            record["id"],
+            RowError.from_dict(error) if isinstance(error, dict) else None,
+            usage if isinstance(usage, dict) else None,
+        )
+
+    def _count(self, row_id: RowId, error: RowError | None, usage: Mapping[str, Any] | None) -> None:
+        if error is None:
             self.succeeded += 1
         else:
             self.failed += 1
             if len(self.first_errors) < _FIRST_ERRORS:
-                self.first_errors.append((result.id, result.error))
-        usage = result.usage
+                self.first_errors.append((row_id, error))
         if usage:
             self.prompt_tokens += _int(usage.get("prompt_tokens"))
             self.completion_tokens += _int(usage.get("completion_tokens"))

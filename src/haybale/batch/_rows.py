@@ -62,6 +62,11 @@ def row_id(raw: RawRow, spec: RowSpec) -> RowId:
     return value if _usable_id(value) else raw.position
 
 
+def has_usable_id(raw: RawRow, spec: RowSpec) -> bool:
+    """Whether ``raw`` has its own id (else ``row_id`` falls back to its position)."""
+    return raw.data is not None and _usable_id(raw.data.get(spec.id_field))
+
+
 def _usable_id(value: Any) -> TypeGuard[RowId]:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
@@ -130,7 +135,8 @@ def prepare_row(raw: RawRow, spec: RowSpec, shape: RequestShape) -> RowRequest:
 
 
 def _unreadable(raw: RawRow, key: RowId, problem: str, kept: dict[str, Any]) -> RowRequest:
-    error = RowError("BatchInputError", f"row {raw.position}: {problem}")
+    where = f"row {raw.position}: " if raw.position >= 0 else ""  # -1: a distributed read's row
+    error = RowError("BatchInputError", f"{where}{problem}")
     return RowRequest(key, raw.position, None, None, None, kept=kept, error=error)
 
 

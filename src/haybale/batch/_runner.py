@@ -18,19 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from haybale.batch._input import Rows, RowSource, open_rows, remembered
 from haybale.batch._limiter import Limiter
 from haybale.batch._progress import BatchProgress, ProgressReporter, choose_reporter
 from haybale.batch._request import RequestShape
-from haybale.batch._results import BatchResult, BatchSummary
-from haybale.batch._rows import IdCheck, RowRequest, RowSpec, prepare_row
+from haybale.batch._results import BatchResult, BatchSummary, RowId
+from haybale.batch._rows import IdCheck, RowRequest, RowSpec, has_usable_id, prepare_row
 from haybale.batch._send import batch_generator, retry_budget, run_row
 from haybale.batch._store import ResultStore
 from haybale.errors import BatchInputError
+
+if TYPE_CHECKING:
+    from haybale.batch._directory import ResultDirectory
 
 Progress = bool | Callable[[BatchProgress], ProgressReporter]
 _TICK_SECONDS = 0.5
@@ -65,7 +68,8 @@ class _Settings:
     max_retries: int | None
 
 
-def _settings(options: BatchOptions) -> _Settings:
+def settings_from(options: BatchOptions) -> _Settings:
+    """The checked settings of ``options`` (a clear error names a bad one)."""
     unknown = set(options) - set(BatchOptions.__annotations__)
     if unknown:
         raise TypeError(f"unknown batch option(s): {', '.join(sorted(unknown))}")
@@ -95,11 +99,11 @@ async def iter_batch(
     ``generator`` is any haybale chat generator (it is not changed: requests go through a copy);
     ``rows`` a path (JSONL, ``.csv``, ``.parquet``; ``"-"`` for stdin) or an iterable of row dicts.
     """
-    settings = _settings(options)
+    settings = settings_from(options)
     source = remembered(open_rows(rows))
     try:
         shape = RequestShape(generator)
-        _, skip = _plan(source, settings.spec, shape, None, retry_failed=True)
+        _, skip = plan_rows(source, settings.spec, shape, None, retry_failed=True)
         requests = _requests(source, settings.spec, shape, skip)
         async with _sending(generator, settings) as (sender, retries):
             queue: asyncio.Queue[BatchResult | None] = asyncio.Queue()
@@ -129,7 +133,7 @@ async def run_batch_async(
     **options: Unpack[BatchOptions],
 ) -> BatchSummary:
     """Send every row not already done in ``output`` and append its result there; see ``run_batch``."""
-    settings = _settings(options)
+    settings = settings_from(options)
     source = remembered(open_rows(rows))
     try:
         if isinstance(rows, str | os.PathLike) and _same_file(rows, output):
@@ -174,7 +178,7 @@ async def _run_into(
     stop: asyncio.Event | None,
 ) -> BatchSummary:
     shape = RequestShape(generator)
-    total, skip = _plan(source, settings.spec, shape, store, retry_failed=retry_failed)
+    total, skip = plan_rows(source, settings.spec, shape, store, retry_failed=retry_failed)
     counts = BatchProgress(total, limiter=settings.limiter, skipped=len(skip))
     reporter = choose_reporter(counts) if progress is True else progress(counts) if progress else None
     ticker = asyncio.create_task(_tick(reporter, counts)) if reporter is not None else None
@@ -197,24 +201,37 @@ async def _run_into(
     return counts.summary(interrupted=stop is not None and stop.is_set())
 
 
-def _plan(
-    source: RowSource, spec: RowSpec, shape: RequestShape, store: ResultStore | None, *, retry_failed: bool
-) -> tuple[int, set[int]]:
-    """First pass: (number of rows, positions already done); raises on duplicate ids."""
+def plan_rows(
+    source: RowSource,
+    spec: RowSpec,
+    shape: RequestShape,
+    store: ResultStore | ResultDirectory | None,
+    *,
+    retry_failed: bool,
+    require_ids: bool = False,
+) -> tuple[int, dict[int, tuple[RowId, str]]]:
+    """First pass: the number of rows and, by position, the id and request hash of each row already
+    done in ``store``. Raises on duplicate ids (and, with ``require_ids``, on a row without one)."""
     ids = IdCheck(spec)
-    done: set[int] = set()
+    done: dict[int, tuple[RowId, str]] = {}
     for raw in source.scan():
+        if require_ids and not has_usable_id(raw, spec):
+            raise BatchInputError(
+                f"row {raw.position} has no usable {spec.id_field!r} (a string or an integer), and the "
+                "Ray runner needs one in every row: add ids, or pick the field with --id-field / id_field="
+            )
         key = ids.add(raw)
         if store is not None and key in store.previous:
             row = prepare_row(raw, spec, shape)
-            if row.error is None and store.is_done(key, row.request_hash, retry_failed=retry_failed):
-                done.add(raw.position)
+            request_hash = row.request_hash
+            if row.error is None and store.is_done(key, request_hash, retry_failed=retry_failed):
+                done[raw.position] = (key, request_hash or "")
     ids.verify()
     return ids.count, done
 
 
 def _requests(
-    source: RowSource, spec: RowSpec, shape: RequestShape, skip: set[int]
+    source: RowSource, spec: RowSpec, shape: RequestShape, skip: Container[int]
 ) -> Generator[RowRequest, None, None]:
     """Second pass: the rows to send, prepared one at a time as workers ask for them."""
     for raw in source.scan():

@@ -22,7 +22,7 @@ from typing import Any
 from haybale._wire._retry import backoff_delay
 from haybale._wire.call import names_refused_field
 from haybale._wire.rate_limits import parse_rate_limits
-from haybale.batch._limiter import Limiter, Permit
+from haybale.batch._limiter import Limiter, Permit, RowLimiter
 from haybale.batch._results import BatchResult, RowError
 from haybale.batch._rows import RowRequest
 from haybale.errors import APIStatusError, is_transient
@@ -71,7 +71,7 @@ def retry_budget(generator: Any) -> int:
 
 
 async def run_row(
-    generator: Any, row: RowRequest, limiter: Limiter | None = None, *, retries: int = 0
+    generator: Any, row: RowRequest, limiter: RowLimiter | None = None, *, retries: int = 0
 ) -> BatchResult:
     """Send ``row`` (retrying transient failures up to ``retries`` times) and return its result.
 
@@ -108,7 +108,7 @@ async def run_row(
 
 
 def _after_failure(
-    limiter: Limiter, permit: Permit, error: Exception, *, attempt: int, retries: int
+    limiter: RowLimiter, permit: Permit, error: Exception, *, attempt: int, retries: int
 ) -> float | None:
     """Tell the limiter about failed attempt number ``attempt`` (1-based); return the pause before
     the next one, or None to give up. What is worth retrying is the transport's rule

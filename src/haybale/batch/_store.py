@@ -38,6 +38,13 @@ class Previous:
     ok: bool
     request_hash: str | None
 
+    def covers(self, request_hash: str | None, *, retry_failed: bool = True) -> bool:
+        """Whether this outcome stands for a row now asking ``request_hash``: it succeeded with that
+        very request (or, with ``retry_failed=False``, failed with it)."""
+        if request_hash is None or self.request_hash != request_hash:
+            return False
+        return self.ok or not retry_failed
+
 
 @dataclass(frozen=True, slots=True)
 class _Line:
@@ -85,9 +92,22 @@ class ResultStore:
         """Whether an earlier run already has this row: succeeded with this very request (or, with
         ``retry_failed=False``, failed with it)."""
         previous = self.previous.get(row_id)
-        if previous is None or previous.request_hash != request_hash or request_hash is None:
-            return False
-        return previous.ok or not retry_failed
+        return previous is not None and previous.covers(request_hash, retry_failed=retry_failed)
+
+    def forget(self, ids: set[RowId]) -> None:
+        """Drop the lines of ``ids`` (a newer result for them is kept elsewhere)."""
+        if not self._open:
+            raise RuntimeError("the result store is not open: call open() first")
+        self._write_pending()
+        if not ids.intersection(self.previous) or not self.journal.exists():
+            return
+        if self._file is not None:  # the rewrite replaces the file: later lines go to the new one
+            self._file.close()
+            self._file = None
+        winners, _, _ = _scan(self.journal)
+        _rewrite(self.journal, {key: line for key, line in winners.items() if key not in ids})
+        for key in ids:
+            self.previous.pop(key, None)
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one row's line; it reaches the OS at once, or at the end of the event loop's turn."""

@@ -1,0 +1,103 @@
+"""The Ray runner's worker: a ``map_batches`` class, one instance per actor.
+
+Each actor rebuilds the generator from its ``to_dict()`` (secrets stay environment variables,
+resolved here, in the worker), then turns every batch of rows into output rows with the same pieces
+as the local runner: ``prepare_row`` (request and hash), ``run_row`` (the call, retries, the
+limiter) and ``BatchResult.to_record`` (the output row), in the table form of
+``haybale.batch._parquet``. Ray runs up to four batches of an actor at once on one event loop; they
+share the actor's ``ClusterLimiter``, so at most ``concurrency`` requests of the actor are in flight.
+
+Rows whose id and request hash are in ``done`` are dropped before any request. A row without a
+usable id cannot be resumed or matched: it comes out with ``id`` null and an error, unsent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from haybale.batch._input import RawRow
+from haybale.batch._parquet import records_to_table
+from haybale.batch._request import RequestShape
+from haybale.batch._results import BatchResult, RowError, RowId
+from haybale.batch._rows import RowRequest, RowSpec, has_usable_id, prepare_row
+from haybale.batch._send import batch_generator, run_row
+from haybale.batch.ray._limits import ClusterLimiter
+
+_UNKNOWN_POSITION = -1  # a distributed read has no global row numbers
+
+
+class RowSender:
+    """Sends the rows of each batch it is called with; returns their output rows (a pyarrow Table)."""
+
+    def __init__(
+        self,
+        *,
+        generator: Mapping[str, Any],
+        keeper: Any,
+        concurrency: int,
+        retries: int,
+        spec: RowSpec,
+        done: Any,
+        json_column: str | None,
+    ) -> None:
+        import ray
+
+        from haybale.core import component_from_dict
+
+        rebuilt = component_from_dict(generator)
+        self._generator = batch_generator(rebuilt, concurrency)
+        self._shape = RequestShape(self._generator)
+        self._limiter = ClusterLimiter(keeper, concurrency)
+        self._retries = retries
+        self._spec = spec
+        self._done: Mapping[RowId, str] = ray.get(done) if isinstance(done, ray.ObjectRef) else done
+        self._json_column = json_column
+
+    async def __call__(self, batch: Any) -> Any:
+        records: list[dict[str, Any]] = []
+        requests: list[RowRequest] = []
+        for data in batch.to_pylist():
+            raw = self._raw(data)
+            row = prepare_row(raw, self._spec, self._shape)
+            if not has_usable_id(raw, self._spec):
+                records.append(_unidentified(row, self._spec))
+            elif row.request_hash is None or self._done.get(row.id) != row.request_hash:
+                requests.append(row)
+        sending = [run_row(self._generator, row, self._limiter, retries=self._retries) for row in requests]
+        records.extend(result.to_record() for result in await asyncio.gather(*sending))
+        return records_to_table(records, keep=self._spec.keep)
+
+    def _raw(self, data: dict[str, Any]) -> RawRow:
+        if self._json_column is None:
+            return RawRow(_UNKNOWN_POSITION, data)
+        return json_line_row(data.get(self._json_column))
+
+
+def json_line_row(line: Any) -> RawRow:
+    """A JSONL line as a row (as the local runner reads it), position unknown."""
+    import jiter
+
+    if not isinstance(line, str | bytes):
+        return RawRow(_UNKNOWN_POSITION, None, "the line is empty")
+    text = line.removeprefix("\ufeff") if isinstance(line, str) else line.removeprefix(b"\xef\xbb\xbf")
+    try:
+        data = jiter.from_json(text.encode() if isinstance(text, str) else text)
+    except ValueError as error:
+        return RawRow(_UNKNOWN_POSITION, None, f"a line is not valid JSON ({error})")
+    if not isinstance(data, dict):
+        return RawRow(_UNKNOWN_POSITION, None, f"a line is a JSON {type(data).__name__}, not an object")
+    return RawRow(_UNKNOWN_POSITION, data)
+
+
+def _unidentified(row: RowRequest, spec: RowSpec) -> dict[str, Any]:
+    problem = row.error.message if row.error is not None else ""
+    error = RowError(
+        "BatchInputError",
+        f"the row has no usable {spec.id_field!r} (a string or an integer), so it was not sent: "
+        f"give every row an id, or pick the id field with id_field= / --id-field. {problem}".strip(),
+    )
+    record = BatchResult(_UNKNOWN_POSITION, None, error, 0, 0.0, None, row.kept).to_record()
+    record["id"] = None
+    return record

@@ -1,0 +1,153 @@
+"""The Ray runner on a real local cluster against the fake server: same results as the local runner,
+cluster-wide limits, resume, per-row errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from echo import Echo, prompts, reply_text
+from haybale.batch import run_batch
+from haybale.batch.ray import generate
+from haybale.batch.ray import run_batch as run_batch_on_ray
+from rowfiles import prompt_rows, read_output, write_rows
+
+
+def _folder_rows(folder: Path) -> list[dict[str, Any]]:
+    rows = []
+    for part in sorted(folder.glob("part-*.jsonl")):
+        rows.extend(read_output(part))
+    return rows
+
+
+def test_the_same_rows_give_the_same_texts_as_the_local_runner(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    fake_server.respond_with(Echo())
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(40))
+    generator = make_generator()
+    local = run_batch(generator, rows, tmp_path / "local.jsonl", concurrency=4)
+    summary = run_batch_on_ray(generator, rows, tmp_path / "out", actors=2, concurrency_per_actor=4)
+    assert (local.succeeded, summary.succeeded, summary.failed) == (40, 40, 0)
+    on_ray = {row["id"]: row for row in _folder_rows(tmp_path / "out")}
+    here = {row["id"]: row for row in read_output(tmp_path / "local.jsonl")}
+    assert set(on_ray) == set(here) == {f"r{i}" for i in range(40)}
+    for key, row in here.items():
+        assert on_ray[key]["text"] == row["text"] == reply_text(f"row {key[1:]}")
+        assert on_ray[key]["request_hash"] == row["request_hash"]
+        assert on_ray[key]["reply"]["meta"]["usage"] == row["reply"]["meta"]["usage"]
+    assert sorted(prompts(fake_server.requests)) == sorted([f"row {i}" for i in range(40)] * 2)
+
+
+def test_generate_on_a_dataset_read_with_ray_data(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    fake_server.respond_with(Echo())
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(12))
+    dataset = ray_cluster.data.read_json(str(rows))
+    results = generate(dataset, make_generator(), actors=2, concurrency_per_actor=3, keep=["prompt"])
+    out = {row["id"]: row for row in results.take_all()}
+    assert set(out) == {f"r{i}" for i in range(12)}
+    for key, row in out.items():
+        assert row["text"] == reply_text(row["prompt"])
+        assert row["error"] is None
+        assert row["attempts"] == 1
+        assert json.loads(row["reply"])["meta"]["finish_reason"] == "stop"
+
+
+def test_the_cluster_wide_rpm_holds(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    fake_server.respond_with(Echo())
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(14))
+    rpm = 240  # one start every 0.25 s for the whole cluster; each actor alone could go faster
+    summary = run_batch_on_ray(
+        make_generator(), rows, tmp_path / "out", actors=2, concurrency_per_actor=4, rpm=rpm
+    )
+    assert summary.succeeded == 14
+    arrivals = sorted(request.received_at for request in fake_server.requests)
+    spacing = 60 / rpm
+    # Starts are spread evenly: any five consecutive arrivals span four spacings (less a little for
+    # the jitter between a start and its arrival). Two actors each pacing at rpm would bunch in pairs.
+    spans = [later - earlier for earlier, later in zip(arrivals, arrivals[4:], strict=False)]
+    assert min(spans) >= 4 * spacing - 0.2, spans
+    windows = [sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals]
+    assert max(windows) <= 1.0 / spacing + 1
+
+
+def test_a_429_storm_pauses_every_actor(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    pause = 1.5
+    echo = Echo(faults={"row 9": ["429"]}, retry_after=pause, delay=0.15)
+    fake_server.respond_with(echo)
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(40))
+    summary = run_batch_on_ray(
+        make_generator(max_retries=2), rows, tmp_path / "out", actors=2, concurrency_per_actor=2
+    )
+    assert summary.succeeded == 40
+    requests = fake_server.requests
+    # More requests in flight at once than one actor may have: both actors were sending together.
+    assert max(request.in_flight for request in requests) > 2
+    refused = next(request for request in requests if prompts([request]) == ["row 9"])
+    served_429_at = refused.received_at  # answered at once
+    during = [
+        request
+        for request in requests
+        if served_429_at + 0.3 < request.received_at < served_429_at + pause - 0.1
+    ]
+    assert during == [], "a request started during the cool-down of the other actor's 429"
+    assert prompts(requests).count("row 9") == 2
+    after = [request for request in requests if request.received_at >= served_429_at + pause - 0.1]
+    assert after, "the rows after the cool-down were sent"
+
+
+def test_rows_already_done_are_not_sent_again(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    failing = {f"row {i}": ["500"] for i in (3, 7, 11)}
+    fake_server.respond_with(Echo(faults=failing))
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(16))
+    out = tmp_path / "out"
+    first = run_batch_on_ray(make_generator(), rows, out, actors=2, concurrency_per_actor=4)
+    assert (first.succeeded, first.failed) == (13, 3)
+    fake_server.requests.clear()
+
+    second = run_batch_on_ray(make_generator(), rows, out, actors=2, concurrency_per_actor=4)
+    assert (second.succeeded, second.failed, second.skipped) == (3, 0, 13)
+    assert sorted(prompts(fake_server.requests)) == sorted(failing)
+    lines = _folder_rows(out)
+    assert sorted(row["id"] for row in lines) == sorted(f"r{i}" for i in range(16))  # one line per id
+    assert all(row["error"] is None for row in lines)
+    assert [part.name for part in sorted(out.glob("part-*"))] == ["part-00001.jsonl", "part-00002.jsonl"]
+
+    fake_server.requests.clear()
+    third = run_batch_on_ray(make_generator(), rows, out, actors=2, concurrency_per_actor=4)
+    assert (third.succeeded, third.skipped) == (0, 16)
+    assert fake_server.requests == []
+
+
+def test_errors_stay_per_row(ray_cluster: Any, fake_server: Any, make_generator: Any) -> None:
+    fake_server.respond_with(Echo(faults={"row 2": ["500"]}))
+    rows = [
+        {"id": "ok", "prompt": "row 1"},
+        {"id": "fails", "prompt": "row 2"},
+        {"id": "no-prompt", "text": "nothing to send"},
+        {"prompt": "row 4"},  # no id
+        {"id": 1.5, "prompt": "row 5"},  # an id that is neither a string nor an integer
+    ]
+    dataset = ray_cluster.data.from_items([{"line": json.dumps(row)} for row in rows] + [{"line": "{oops"}])
+    results = generate(dataset, make_generator(), actors=2, concurrency_per_actor=2, json_column="line")
+    out = results.take_all()
+    by_id = {row["id"]: row for row in out if row["id"] is not None}
+    assert by_id["ok"]["error"] is None
+    assert by_id["ok"]["text"] == reply_text("row 1")
+    assert by_id["fails"]["error"]["status_code"] == 500
+    assert "no prompt" in by_id["no-prompt"]["error"]["message"]
+    assert by_id["no-prompt"]["attempts"] == 0
+    unidentified = [row for row in out if row["id"] is None]
+    assert len(unidentified) == 3
+    assert all("'id'" in row["error"]["message"] and row["attempts"] == 0 for row in unidentified)
+    assert any("not valid JSON" in row["error"]["message"] for row in unidentified)
+    assert sorted(prompts(fake_server.requests)) == ["row 1", "row 2"]
