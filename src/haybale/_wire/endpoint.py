@@ -135,8 +135,10 @@ class OpenAIEndpoint:
     def _resolve_key(self) -> str:
         key = credential(self._api_key, "api_key")
         if not key:
+            # The variables this key is read from, which need not be the provider's usual one.
+            names = getattr(self._api_key, "env_vars", None) or (self.facts.key_env_var,)
             raise ConfigurationError(
-                f"No API key for {self.facts.display_name}: set {self.facts.key_env_var} or pass "
+                f"No API key for {self.facts.display_name}: set {' or '.join(names)} or pass "
                 "api_key=Secret.from_token(...)"
             )
         return key

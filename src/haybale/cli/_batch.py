@@ -39,6 +39,7 @@ def add_parser(commands: Any, add_provider_options: Any) -> None:
         "--tpm", type=positive_int, help="tokens per minute at most (estimated, then corrected)"
     )
     _add_row_options(batch.add_argument_group("rows"))
+    _add_ray_options(batch.add_argument_group("ray (pip install 'haybale[ray]')"))
     batch.add_argument(
         "--no-retry-failed", action="store_true", help="keep failed rows of an earlier run as they are"
     )
@@ -51,6 +52,22 @@ def add_parser(commands: Any, add_provider_options: Any) -> None:
         help="seconds between progress lines when stderr is not a terminal (default: 10)",
     )
     batch.set_defaults(handler="batch")
+
+
+def _add_ray_options(ray: Any) -> None:
+    """Running on a Ray cluster: -o is then a folder, --concurrency counts per actor."""
+    ray.add_argument(
+        "--ray",
+        action="store_true",
+        help="send the rows from actors on a Ray cluster; -o is then a folder of part files",
+    )
+    ray.add_argument(
+        "--ray-address", metavar="ADDRESS", help="auto, or ray://host:10001 (default: start a cluster here)"
+    )
+    ray.add_argument("--actors", type=positive_int, help="actors sending rows (default: 2)")
+    ray.add_argument(
+        "--output-format", choices=("jsonl", "parquet"), help="the format of the part written (jsonl)"
+    )
 
 
 def _seconds(text: str) -> float:
@@ -88,6 +105,7 @@ def batch(args: argparse.Namespace) -> int:
     from haybale.cli._providers import generator_from_args
     from haybale.errors import BatchInputError
 
+    _check_ray_options(args)
     with contextlib.ExitStack() as stack:
         generator, target = generator_from_args(args, stack)
         if not args.quiet:
@@ -95,7 +113,12 @@ def batch(args: argparse.Namespace) -> int:
             model = target.model or "default"
             print(f"haybale: using {target.provider} (model {model}){where}", file=sys.stderr, flush=True)
         try:
-            summary, signum = asyncio.run(_run(generator, args))
+            if args.ray:
+                from haybale.cli._batch_ray import run_on_ray
+
+                summary, signum = run_on_ray(generator, args)
+            else:
+                summary, signum = asyncio.run(_run(generator, args))
         except BatchInputError as error:
             raise UsageError(str(error)) from None
     _report(summary, quiet=args.quiet)
@@ -104,10 +127,26 @@ def batch(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _check_ray_options(args: argparse.Namespace) -> None:
+    given = [
+        flag
+        for flag, value in (
+            ("--ray-address", args.ray_address),
+            ("--actors", args.actors),
+            ("--output-format", args.output_format),
+        )
+        if value is not None
+    ]
+    if given and not args.ray:
+        raise UsageError(f"{', '.join(given)} applies only with --ray: add --ray, or leave it out")
+    if args.ray and args.input == "-":
+        raise UsageError("--ray reads a file, not stdin: save the rows to a .jsonl file first")
+
+
 async def _run(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, int | None]:
     import asyncio
 
-    from haybale.batch import choose_reporter, run_batch_async
+    from haybale.batch import run_batch_async
 
     stop = asyncio.Event()
     received: list[int] = []
@@ -123,25 +162,40 @@ async def _run(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, 
             args.input,
             args.output,
             retry_failed=not args.no_retry_failed,
-            progress=False
-            if args.quiet
-            else lambda counts: choose_reporter(counts, interval=args.progress_interval),
+            progress=progress_option(args),
             stop=stop,
             concurrency=args.concurrency,
-            rpm=args.rpm,
-            tpm=args.tpm,
-            id_field=args.id_field,
-            prompt_field=args.prompt_field,
-            messages_field=args.messages_field,
-            template=args.template,
-            system=args.system,
-            keep=args.keep,
+            **shared_options(args),
         )
     finally:
         for signum, handler in previous.items():
             loop.remove_signal_handler(signum)
             signal.signal(signum, handler)
     return summary, received[0] if received else None
+
+
+def shared_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options (``BatchOptions``) both runners take from the command line, all but the
+    concurrency (per run here, per actor with --ray)."""
+    return {
+        "rpm": args.rpm,
+        "tpm": args.tpm,
+        "id_field": args.id_field,
+        "prompt_field": args.prompt_field,
+        "messages_field": args.messages_field,
+        "template": args.template,
+        "system": args.system,
+        "keep": args.keep,
+    }
+
+
+def progress_option(args: argparse.Namespace) -> Any:
+    """No reporter with --quiet, else the bar on a terminal and lines every --progress-interval."""
+    from haybale.batch import choose_reporter
+
+    if args.quiet:
+        return False
+    return lambda counts: choose_reporter(counts, interval=args.progress_interval)
 
 
 def _stop(stop: asyncio.Event, received: list[int], signum: int) -> None:

@@ -17,6 +17,8 @@ from haybale.errors import CommandError, UsageError
 if TYPE_CHECKING:
     from haybale.components.generators.chat import OpenAIChatGenerator
 
+LOCAL_KEY_VARIABLE = "HAYBALE_LOCAL_MODEL_KEY"
+
 
 def choose_provider(requested: str | None, env: Mapping[str, str]) -> str:
     """The requested provider, else the first one whose credentials are set, else the local model."""
@@ -115,9 +117,12 @@ def _local(
         )
     server = stack.enter_context(LocalModelServer(die_with_parent=True))
     name = model or server.model
-    # llama-cpp-python's server checks no key, but the client always sends one.
+    # llama-cpp-python's server checks no key, but the client always sends one. It is read from
+    # this process's environment so that the generator serializes (``batch --ray`` rebuilds it in
+    # workers, which inherit the variable).
+    os.environ.setdefault(LOCAL_KEY_VARIABLE, "local-no-key")
     generator = OpenAIChatGenerator(
-        api_key=Secret.from_token("local-no-key"), model=name, api_base_url=server.base_url, **kwargs
+        api_key=Secret.from_env_var(LOCAL_KEY_VARIABLE), model=name, api_base_url=server.base_url, **kwargs
     )
     return generator, Target("local", name, server.base_url, None)
 

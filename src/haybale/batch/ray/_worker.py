@@ -24,6 +24,7 @@ from haybale.batch._results import BatchResult, RowError, RowId
 from haybale.batch._rows import RowRequest, RowSpec, has_usable_id, prepare_row
 from haybale.batch._send import batch_generator, run_row
 from haybale.batch.ray._limits import ClusterLimiter
+from haybale.errors import ConfigurationError
 
 _UNKNOWN_POSITION = -1  # a distributed read has no global row numbers
 
@@ -48,6 +49,15 @@ class RowSender:
 
         rebuilt = component_from_dict(generator)
         self._generator = batch_generator(rebuilt, concurrency)
+        try:
+            # The credentials resolve here, in the worker: a missing one stops the job at once
+            # instead of failing every row.
+            self._generator.warm_up()
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"in a Ray worker: {error} (the workers read it from their own environment: set it "
+                "where they run, or pass it in the job's runtime_env; haybale batch --ray does that)"
+            ) from None
         self._shape = RequestShape(self._generator)
         self._limiter = ClusterLimiter(keeper, concurrency)
         self._retries = retries

@@ -17,9 +17,8 @@ KEY_VARIABLE = "HAYBALE_RAY_TEST_KEY"
 
 @pytest.fixture(scope="package")
 def ray_cluster() -> Iterator[Any]:
-    import ray.data
-
     import ray  # the `ray` extra is part of the test install: a missing Ray fails here, loudly
+    import ray.data
 
     # Set before the cluster starts: its workers inherit this process's environment.
     os.environ[KEY_VARIABLE] = "sk-ray-test"

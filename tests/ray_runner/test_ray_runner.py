@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from echo import Echo, prompts, reply_text
 from haybale.batch import run_batch
 from haybale.batch.ray import generate
@@ -151,3 +153,19 @@ def test_errors_stay_per_row(ray_cluster: Any, fake_server: Any, make_generator:
     assert all("'id'" in row["error"]["message"] and row["attempts"] == 0 for row in unidentified)
     assert any("not valid JSON" in row["error"]["message"] for row in unidentified)
     assert sorted(prompts(fake_server.requests)) == ["row 1", "row 2"]
+
+
+def test_a_key_missing_in_the_workers_stops_the_job_with_the_fix(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, monkeypatch: Any
+) -> None:
+    from haybale.utils import Secret
+
+    # Set here after the cluster started: the driver has it, the workers do not.
+    monkeypatch.setenv("HAYBALE_RAY_LATE_KEY", "sk-late")
+    generator = make_generator(api_key=Secret.from_env_var("HAYBALE_RAY_LATE_KEY"))
+    dataset = ray_cluster.data.from_items(prompt_rows(4))
+    with pytest.raises(Exception, match="HAYBALE_RAY_LATE_KEY") as caught:
+        generate(dataset, generator, actors=1).take_all()
+    assert "runtime_env" in str(caught.value)
+    assert "sk-late" not in str(caught.value)
+    assert fake_server.requests == []
