@@ -3,6 +3,7 @@ for this folder, and generators whose key the workers read from their environmen
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +23,10 @@ def ray_cluster() -> Iterator[Any]:
 
     # Set before the cluster starts: its workers inherit this process's environment.
     os.environ[KEY_VARIABLE] = "sk-ray-test"
+    # Ray replaces builtins.print in a driver that shows workers' progress bars; the tests after
+    # these must see the real print (they serialize it).
+    os.environ["RAY_TQDM_PATCH_PRINT"] = "0"
+    original_print = builtins.print
     ray.init(
         num_cpus=2,
         object_store_memory=100 * 1024 * 1024,
@@ -33,6 +38,7 @@ def ray_cluster() -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+        builtins.print = original_print
 
 
 @pytest.fixture

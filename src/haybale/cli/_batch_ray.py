@@ -36,6 +36,8 @@ def run_on_ray(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, 
         # The workers of an existing cluster read the keys from their own environment: the job
         # brings the variables the generator's secrets name (Ray's way to give a job settings).
         settings["runtime_env"] = {"env_vars": _key_variables(generator.to_dict())}
+    # Ray would otherwise replace builtins.print in this process once workers show progress bars.
+    os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
     ray.init(**settings)
     # ray.init makes SIGTERM exit at once; a stop that keeps the rows received is what we want.
     received: list[int] = []
