@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -134,6 +134,25 @@ class Limiter:
             raise
         return Permit(start, tokens)
 
+    async def reserve_starts(self, tokens: Sequence[int]) -> list[float]:
+        """Reserve a start for each request (estimated at ``tokens[i]``), in order, once no cool-down
+        holds them back; returns the seconds from now until each. The caller waits for them and
+        takes no slot: this is how the Ray runner's keeper paces starts made on other machines."""
+        now = self.clock()
+        while (until := self.blocked_until(now, 0)) > now:
+            await asyncio.sleep(until - now)
+            now = self.clock()
+        delays = []
+        for count in tokens:
+            delays.append(self._reserve(now, count) - now)
+            self._spend(count)
+        return delays
+
+    def correct_tokens(self, tokens: float) -> None:
+        """Requests used ``tokens`` more (negative: fewer) than they were charged."""
+        if self._tokens is not None:
+            self._tokens.correct(tokens)
+
     async def _wait_for_start(self, tokens: int) -> float:
         while True:
             now = self.clock()
@@ -220,8 +239,7 @@ class Limiter:
             return
         total, count = self._output_tokens
         self._output_tokens = (total + completion, count + 1)
-        if self._tokens is not None:
-            self._tokens.correct(prompt + completion - permit.tokens)
+        self.correct_tokens(prompt + completion - permit.tokens)
 
     def _on_rate_limited(self, permit: Permit, retry_after: float | None, now: float) -> None:
         if permit.started_at >= self._halved_at:  # a new congestion event, not an echo of the last

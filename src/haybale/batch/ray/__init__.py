@@ -10,10 +10,11 @@
 ``generate`` returns a Dataset with the columns of ``haybale batch``'s Parquet output, built on
 ``Dataset.map_batches`` with an actor class (``RowSender``): each actor rebuilds the generator from
 its ``to_dict()`` and sends its rows concurrently on its own event loop, with the local runner's
-per-row code (``prepare_row``, ``run_row``, ``BatchResult.to_record``). ``rpm``/``tpm`` hold for the
-whole cluster through one ``RateKeeper`` actor (see ``_limits``). A failed row is an output row with
-an ``error``, never a failed job. ``run_batch`` is the file-to-folder runner behind
-``haybale batch --ray``, with the local runner's resume rules. Nothing imports Ray until these run.
+per-row code (``prepare_row``, ``run_row``, ``BatchResult.to_record``). ``rpm``/``tpm`` and the
+cool-down after a 429 hold for the whole cluster through one ``RateKeeper`` actor, asked as little
+as that allows (see ``_limits``). A failed row is an output row with an ``error``, never a failed
+job. ``run_batch`` is the file-to-folder runner behind ``haybale batch --ray``, with the local
+runner's resume rules. Nothing imports Ray until these run.
 """
 
 from __future__ import annotations

@@ -68,6 +68,7 @@ def generate(
         "generator": _serialized(generator),
         "keeper": keeper_actor(options.get("rpm"), options.get("tpm")),
         "concurrency": concurrency_per_actor,
+        "paced": bool(options.get("rpm") or options.get("tpm")),
         "retries": retries,
         "spec": settings.spec,
         "done": ray.put(dict(done or {})),

@@ -38,6 +38,7 @@ class RowSender:
         generator: Mapping[str, Any],
         keeper: Any,
         concurrency: int,
+        paced: bool,
         retries: int,
         spec: RowSpec,
         done: Any,
@@ -59,7 +60,7 @@ class RowSender:
                 "where they run, or pass it in the job's runtime_env; haybale batch --ray does that)"
             ) from None
         self._shape = RequestShape(self._generator)
-        self._limiter = ClusterLimiter(keeper, concurrency)
+        self._limiter = ClusterLimiter(keeper, concurrency, paced=paced)
         self._retries = retries
         self._spec = spec
         self._done: Mapping[RowId, str] = ray.get(done) if isinstance(done, ray.ObjectRef) else done
