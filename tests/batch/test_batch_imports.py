@@ -18,10 +18,14 @@ def test_the_library_and_the_cli_parser_do_not_import_batch() -> None:
         "import haybale\n"
         "from haybale.components.generators.chat import OpenAIChatGenerator\n"
         "from haybale.cli import build_parser\n"
-        "build_parser().parse_args(['batch', 'in.jsonl', '-o', 'out.jsonl'])\n"
+        "build_parser().parse_args(['batch', 'in.jsonl', '-o', 'out', '--ray', '--actors', '2'])\n"
     )
-    assert loaded(code, ("haybale.batch", "tqdm", "pyarrow", "asyncio")) == []
+    assert loaded(code, ("haybale.batch", "tqdm", "pyarrow", "asyncio", "ray")) == []
 
 
-def test_importing_batch_leaves_tqdm_and_pyarrow_alone() -> None:
-    assert loaded("import haybale.batch", ("tqdm", "pyarrow", "httpx2")) == []
+def test_importing_batch_leaves_tqdm_pyarrow_and_ray_alone() -> None:
+    assert loaded("import haybale.batch", ("tqdm", "pyarrow", "httpx2", "ray")) == []
+
+
+def test_importing_the_ray_runner_does_not_import_ray() -> None:
+    assert loaded("import haybale.batch.ray", ("ray", "pyarrow")) == []

@@ -4,6 +4,10 @@ cluster-wide limits, resume, per-row errors."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +173,89 @@ def test_a_key_missing_in_the_workers_stops_the_job_with_the_fix(
     assert "runtime_env" in str(caught.value)
     assert "sk-late" not in str(caught.value)
     assert fake_server.requests == []
+
+
+def test_resume_from_what_write_parquet_wrote(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    from haybale.batch.ray import resume_map
+
+    fake_server.respond_with(Echo(faults={"row 1": ["500"]}))
+    dataset = ray_cluster.data.from_items(prompt_rows(6))
+    generate(dataset, make_generator(), actors=2).write_parquet(str(tmp_path / "first"))
+    done = resume_map(tmp_path / "first")
+    assert sorted(done) == ["r0", "r2", "r3", "r4", "r5"]  # r1 failed: not done
+    assert sorted(resume_map(tmp_path / "first", retry_failed=False)) == [f"r{i}" for i in range(6)]
+    fake_server.requests.clear()
+
+    rest = generate(dataset, make_generator(), actors=2, done=done).take_all()
+    assert [(row["id"], row["text"]) for row in rest] == [("r1", reply_text("row 1"))]
+    assert prompts(fake_server.requests) == ["row 1"]
+    assert resume_map(tmp_path / "missing") == {}
+
+
+def test_bad_arguments_are_refused_by_name(ray_cluster: Any, make_generator: Any) -> None:
+    from haybale.errors import SerializationError
+    from haybale.utils import Secret
+
+    dataset = ray_cluster.data.from_items(prompt_rows(2))
+    generator = make_generator()
+    with pytest.raises(ValueError, match="actors must be a whole number >= 1, got 0"):
+        generate(dataset, generator, actors=0)
+    with pytest.raises(ValueError, match="concurrency_per_actor must be a whole number >= 1"):
+        generate(dataset, generator, concurrency_per_actor=-1)
+    with pytest.raises(TypeError, match="use concurrency_per_actor="):
+        generate(dataset, generator, concurrency=4)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="rpm must be a positive number"):
+        generate(dataset, generator, rpm=0)
+    with pytest.raises(TypeError, match="unknown batch option"):
+        generate(dataset, generator, temperature=0.2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="must be a haybale chat generator"):
+        generate(dataset, object())
+    with pytest.raises(SerializationError, match="from_env_var") as caught:
+        generate(dataset, make_generator(api_key=Secret.from_token("sk-secret-token")))
+    assert "to_dict" in str(caught.value)
+    assert "sk-secret-token" not in str(caught.value)
+
+
+def test_a_worker_killed_mid_run_loses_no_row(
+    ray_cluster: Any, fake_server: Any, make_generator: Any, tmp_path: Path
+) -> None:
+    fake_server.respond_with(Echo(delay=0.2))
+    rows = write_rows(tmp_path / "in.jsonl", prompt_rows(60))
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_a_worker_once_rows_arrive() -> None:
+        deadline = time.monotonic() + 60
+        while _finished_lines(out) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [pid for pid, command in _processes() if b"MapWorker" in command]
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
+
+    killer = threading.Thread(target=kill_a_worker_once_rows_arrive)
+    killer.start()
+    summary = run_batch_on_ray(make_generator(), rows, out, actors=2, concurrency_per_actor=2)
+    killer.join()
+    assert killed, "no actor process was found to kill"
+    # Ray starts another actor and sends the lost batch again: every row, once, in the output.
+    assert summary.succeeded == 60
+    assert sorted(row["id"] for row in _folder_rows(out)) == sorted(row["id"] for row in prompt_rows(60))
+
+
+def _finished_lines(folder: Path) -> int:
+    """Lines written so far (a line being written is not counted)."""
+    return sum(part.read_bytes().count(b"\n") for part in folder.glob("part-*.jsonl"))
+
+
+def _processes() -> list[tuple[int, bytes]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                found.append((int(entry.name), (entry / "cmdline").read_bytes()))
+            except OSError:
+                continue
+    return found

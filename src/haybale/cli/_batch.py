@@ -33,7 +33,9 @@ def add_parser(commands: Any, add_provider_options: Any) -> None:
     batch.add_argument("-o", "--output", required=True, help="results: a .jsonl (or .parquet) file; resumes")
     add_provider_options(batch)
     limits = batch.add_argument_group("limits")
-    limits.add_argument("--concurrency", type=positive_int, default=16, help="requests in flight (16)")
+    limits.add_argument(
+        "--concurrency", type=positive_int, default=16, help="requests in flight (16; per actor with --ray)"
+    )
     limits.add_argument("--rpm", type=positive_int, help="requests per minute at most, paced evenly")
     limits.add_argument(
         "--tpm", type=positive_int, help="tokens per minute at most (estimated, then corrected)"
