@@ -25,8 +25,9 @@ make_venv haystack-ai haystack-ai > .bench/haystack-ai.log 2>&1 &
 make_venv langchain-openai langchain-openai > .bench/langchain-openai.log 2>&1 &
 make_venv litellm litellm > .bench/litellm.log 2>&1 &
 make_venv pydantic-ai "pydantic-ai-slim[openai]" > .bench/pydantic-ai.log 2>&1 &
-# haybale's venv has its haystack extra for the pipeline phase (the import phase never loads it)
-make_venv haybale -e ".[haystack]" > .bench/haybale.log 2>&1 &
+# haybale's venv has its haystack extra for the pipeline phase and its ray extra for the batch
+# phase's `haybale batch --ray` (the import phase never loads either)
+make_venv haybale -e ".[haystack,ray]" > .bench/haybale.log 2>&1 &
 for job in $(jobs -p); do
     wait "$job" || { echo "a virtualenv install failed: see .bench/*.log" >&2; exit 1; }
 done
