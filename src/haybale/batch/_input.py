@@ -65,17 +65,18 @@ class _Jsonl(RowSource):
                     line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM some editors write
                 if not line.strip():
                     continue  # blank lines (a trailing newline, spacing) are not rows
-                yield _json_row(position, number, line)
+                yield json_row(position, line, f"line {number}")
                 position += 1
 
 
-def _json_row(position: int, number: int, line: bytes) -> RawRow:
+def json_row(position: int, line: bytes, where: str) -> RawRow:
+    """One JSONL line as a row; ``where`` names the line in the problem of an unreadable one."""
     try:
         data = jiter.from_json(line)
     except ValueError as error:
-        return RawRow(position, None, f"line {number} is not valid JSON ({error})")
+        return RawRow(position, None, f"{where} is not valid JSON ({error})")
     if not isinstance(data, dict):
-        return RawRow(position, None, f"line {number} is a JSON {type(data).__name__}, not an object")
+        return RawRow(position, None, f"{where} is a JSON {type(data).__name__}, not an object")
     return RawRow(position, data)
 
 

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from haybale.batch._input import RawRow
+from haybale.batch._input import RawRow, json_row
 from haybale.batch._parquet import records_to_table
 from haybale.batch._request import RequestShape
 from haybale.batch._results import BatchResult, RowError, RowId
@@ -88,18 +88,10 @@ class RowSender:
 
 def json_line_row(line: Any) -> RawRow:
     """A JSONL line as a row (as the local runner reads it), position unknown."""
-    import jiter
-
     if not isinstance(line, str | bytes):
         return RawRow(_UNKNOWN_POSITION, None, "the line is empty")
-    text = line.removeprefix("\ufeff") if isinstance(line, str) else line.removeprefix(b"\xef\xbb\xbf")
-    try:
-        data = jiter.from_json(text.encode() if isinstance(text, str) else text)
-    except ValueError as error:
-        return RawRow(_UNKNOWN_POSITION, None, f"a line is not valid JSON ({error})")
-    if not isinstance(data, dict):
-        return RawRow(_UNKNOWN_POSITION, None, f"a line is a JSON {type(data).__name__}, not an object")
-    return RawRow(_UNKNOWN_POSITION, data)
+    text = line.encode() if isinstance(line, str) else line
+    return json_row(_UNKNOWN_POSITION, text.removeprefix(b"\xef\xbb\xbf"), "a line")
 
 
 def _unidentified(row: RowRequest, spec: RowSpec) -> dict[str, Any]:
