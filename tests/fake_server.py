@@ -120,17 +120,21 @@ class Reply:
         return cls(serve, "sse")
 
     @classmethod
-    def echo(cls, status: int = 401, *, as_json: bool = True) -> Reply:
+    def echo(cls, status: int = 401, *, as_json: bool = True, as_stream: bool = False) -> Reply:
         """Answer ``status`` with the request's headers in the body, as a careless proxy does.
 
         JSON: ``{"error": {"message": "...<every header>...", "headers": {...}}}``; else plain text.
+        ``as_stream``: that JSON as the one event of an event stream (an error inside a 200 stream).
         """
 
         def serve(h: _Handler) -> None:
             sent = dict(h.headers.items())
             listed = "; ".join(f"{name}: {value}" for name, value in sent.items())
-            if as_json:
-                body = {"error": {"message": f"rejected request with {listed}", "headers": sent}}
+            body = {"error": {"message": f"rejected request with {listed}", "headers": sent}}
+            if as_stream:
+                event = f"data: {json.dumps(body)}\n\n".encode()
+                h.send_body(status, event, "text/event-stream", None)
+            elif as_json:
                 h.send_body(status, json.dumps(body).encode(), "application/json", None)
             else:
                 h.send_body(status, f"rejected: {listed}".encode(), "text/plain", None)

@@ -27,7 +27,7 @@ from haybale._logging import get_logger
 from haybale._wire.codec import CHAT_COMPLETIONS
 from haybale._wire.request import ChatRequest, tool_definitions
 from haybale._wire.response_format import validate_reply_text
-from haybale.errors import APIStatusError
+from haybale.errors import APIError, APIStatusError
 
 if TYPE_CHECKING:
     from haybale._wire.chat_stream import AsyncChatStream, ChatStream
@@ -66,6 +66,37 @@ def names_refused_field(error: APIStatusError) -> bool:
 
 def _error_text(error: APIStatusError) -> str:
     return f"{error.body} {error.message}".lower()
+
+
+class SentCredentials:
+    """The headers one call sent, attempt by attempt, and the credentials in them.
+
+    The transport scrubs those from the errors of failed attempts; an error found after a 2xx (a body
+    that is not JSON, an error instead of choices, an error event inside a 200 stream) is built
+    above it, so the call scrubs it here with the same values.
+    """
+
+    __slots__ = ("_endpoint", "_sent")
+
+    def __init__(self, endpoint: OpenAIEndpoint) -> None:
+        self._endpoint = endpoint
+        self._sent: list[Mapping[str, str]] = []
+
+    def headers(self) -> Mapping[str, str]:
+        sent = self._endpoint.headers()
+        self._sent.append(sent)
+        return sent
+
+    async def headers_async(self) -> Mapping[str, str]:
+        sent = await self._endpoint.headers_async()
+        self._sent.append(sent)
+        return sent
+
+    def scrub(self, error: APIError) -> APIError:
+        """``error`` with every credential this call sent replaced (in place)."""
+        from haybale._wire._http_errors import redact
+
+        return redact(error, [value for sent in self._sent for value in self._endpoint.secrets(sent)])
 
 
 class ChatClient:
@@ -131,18 +162,26 @@ class ChatClient:
         return definitions
 
     def complete(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json, self.url, self.endpoint.headers
-        (data, answer_headers), request = self.with_fallback(
-            request, lambda sent: post(url, sent.payload, headers)
-        )
-        return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
+        post, url, credentials = self.transport.post_json, self.url, SentCredentials(self.endpoint)
+        try:
+            (data, answer_headers), request = self.with_fallback(
+                request, lambda sent: post(url, sent.payload, credentials.headers)
+            )
+            return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
+        except APIError as error:
+            credentials.scrub(error)
+            raise
 
     async def complete_async(self, request: ChatRequest) -> list[ChatMessage]:
-        post, url, headers = self.transport.post_json_async, self.url, self.endpoint.headers_async
-        (data, answer_headers), request = await self.with_fallback_async(
-            request, lambda sent: post(url, sent.payload, headers)
-        )
-        return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
+        post, url, credentials = self.transport.post_json_async, self.url, SentCredentials(self.endpoint)
+        try:
+            (data, answer_headers), request = await self.with_fallback_async(
+                request, lambda sent: post(url, sent.payload, credentials.headers_async)
+            )
+            return self.finish(self.codec.parse_response(data, self.endpoint), request, answer_headers)
+        except APIError as error:
+            credentials.scrub(error)
+            raise
 
     def with_fallback(self, request: ChatRequest, send: Callable[[ChatRequest], T]) -> tuple[T, ChatRequest]:
         """``send(request)``, and once more in the older form if the server refuses a newer field.

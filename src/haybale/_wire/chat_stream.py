@@ -23,6 +23,7 @@ from contextlib import AsyncExitStack, ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from haybale._wire.call import SentCredentials
 from haybale._wire.sse import SSEDecoder
 from haybale.errors import APIError, APIResponseError
 
@@ -36,13 +37,14 @@ if TYPE_CHECKING:
 class _StreamState:
     """What a stream's chunk generator needs and produces; shared with the stream object."""
 
-    __slots__ = ("assembler", "client", "replies", "request")
+    __slots__ = ("assembler", "client", "credentials", "replies", "request")
 
     def __init__(self, client: ChatClient, request: ChatRequest) -> None:
         self.client = client
         self.request = request
         self.assembler = client.codec.assembler(client.endpoint, client.component_info)
         self.replies: list[ChatMessage] = []
+        self.credentials = SentCredentials(client.endpoint)
 
     def failed(self, error: Exception) -> APIError:
         if not isinstance(error, APIError):
@@ -51,7 +53,7 @@ class _StreamState:
             )
         if error.partial is None:
             error.partial = self.assembler.partial()
-        return error
+        return self.credentials.scrub(error)
 
     def check_closed_early(self) -> None:
         """Called when the body ended without its end mark (``[DONE]``): fine if the codec finds the
@@ -120,7 +122,7 @@ class ChatStream(_StreamBase):
 
 
 def _open(state: _StreamState, stack: ExitStack) -> LineStream:
-    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers
+    transport, url, headers = state.client.transport, state.client.url, state.credentials.headers
     lines, state.request = state.client.with_fallback(
         state.request, lambda sent: stack.enter_context(transport.stream_lines(url, sent.payload, headers))
     )
@@ -178,7 +180,7 @@ class AsyncChatStream(_StreamBase):
 
 
 async def _open_async(state: _StreamState, stack: AsyncExitStack) -> AsyncLineStream:
-    transport, url, headers = state.client.transport, state.client.url, state.client.endpoint.headers_async
+    transport, url, headers = state.client.transport, state.client.url, state.credentials.headers_async
     lines, state.request = await state.client.with_fallback_async(
         state.request,
         lambda sent: stack.enter_async_context(transport.stream_lines_async(url, sent.payload, headers)),

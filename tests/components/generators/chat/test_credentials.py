@@ -192,6 +192,26 @@ def test_a_key_echoed_in_an_error_body_is_redacted(
     assert "rejected" in str(error)  # the rest of the server's answer is kept
 
 
+@pytest.mark.parametrize(
+    ("stream", "reply"),
+    [
+        (False, Reply.echo(200, as_json=False)),  # a 2xx body that is not JSON
+        (False, Reply.echo(200)),  # a 2xx JSON body with an error instead of choices
+        (True, Reply.echo(200, as_stream=True)),  # an error event inside a 200 stream
+    ],
+    ids=["text", "json-error", "stream-error-event"],
+)
+def test_a_key_echoed_after_a_2xx_is_redacted_too(
+    make_generator: Any, fake_server: Any, parity: Any, stream: bool, reply: Reply, http_backend: str
+) -> None:
+    fake_server.script(reply)
+    error = parity.raises(Exception, make_generator(), "hi", **streamed(stream))
+    shown = [str(error), repr(error), error.message, repr(error.args), repr(getattr(error, "body", None))]
+    for text in shown:
+        assert KEY not in text, text
+    assert "rejected" in str(error) + repr(getattr(error, "body", None))  # the rest is kept
+
+
 def test_the_token_of_each_attempt_is_redacted(make_azure: Any, fake_server: Any, parity: Any) -> None:
     tokens = iter([f"ad-token-SECRET-{n}-0123456789" for n in range(3)])
     fake_server.script(Reply.echo(503), Reply.echo(403))
