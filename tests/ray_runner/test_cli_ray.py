@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from echo import Echo, prompts, reply_text
 from rowfiles import prompt_rows, read_output, write_rows
 
@@ -130,3 +132,29 @@ def test_ctrl_c_keeps_the_rows_received_and_the_next_run_sends_the_rest(
 def _complete_lines(folder: Path) -> int:
     parts = sorted(folder.glob("part-*.jsonl")) if folder.is_dir() else []
     return sum(part.read_text().count("\n") for part in parts)
+
+
+@pytest.mark.e2e
+def test_without_a_key_the_local_model_answers_through_the_actors(
+    ray_cluster: Any, haybale_command: list[str], tmp_path: Path
+) -> None:
+    # The CLI starts the local model here and a cluster of its own; the actors rebuild the generator
+    # from to_dict(), so its placeholder key must come from the environment, not a token.
+    rows = [{"id": "fruit", "prompt": "Name a fruit."}, {"id": "color", "prompt": "Name a color."}]
+    source = write_rows(tmp_path / "in.jsonl", rows)
+    env = {name: value for name, value in _env().items() if name != "OPENAI_API_KEY"}
+    args = ["batch", str(source), "-o", str(tmp_path / "out"), "--ray", "--actors", "2"]
+    result = subprocess.run(
+        [*haybale_command, *args, "--max-tokens", "12", "--temperature", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "using local (model smollm2)" in result.stderr
+    assert "2 succeeded, 0 failed" in result.stderr
+    lines = _lines(tmp_path / "out")
+    assert sorted(line["id"] for line in lines) == ["color", "fruit"]
+    assert all(line["text"] for line in lines)
