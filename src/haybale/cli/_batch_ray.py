@@ -29,7 +29,7 @@ def run_on_ray(generator: Any, args: argparse.Namespace) -> tuple[BatchSummary, 
     ray = import_ray()
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # it warns that its bars are off
     ray.data.DataContext.get_current().enable_progress_bars = False
-    settings: dict[str, Any] = {"address": args.ray_address, "logging_level": logging.WARNING}
+    settings: dict[str, Any] = {"address": args.ray_address, "logging_level": logging.ERROR}
     if args.ray_address is None:
         settings["include_dashboard"] = False  # a cluster started here inherits our environment
     else:
