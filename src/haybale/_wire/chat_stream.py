@@ -69,13 +69,15 @@ class _StreamState:
             raise APIResponseError(
                 "The server ended the stream without sending anything. llama.cpp does this when the "
                 "prompt is longer than the model's context; other servers when they fail before the "
-                "first token. Shorten the prompt, or retry without streaming to see the server's error.",
+                "first token.",
                 provider=provider,
+                hint="shorten the prompt, or retry without streaming to see the server's error",
             )
         raise APIResponseError(
             "The stream ended before the reply was complete (no finish reason, no [DONE]); "
-            "what arrived is in error.partial. Retry the request.",
+            "what arrived is in error.partial.",
             provider=provider,
+            hint="retry the request",
         )
 
     def finish(self) -> None:

@@ -21,6 +21,8 @@ def test_an_empty_stream_is_an_error_not_an_empty_reply(
     fake_server.script(Reply.sse([], done=False))
     error = parity.raises(APIResponseError, make_openai(), "hi", streaming_callback=lambda c: None)
     assert "without sending anything" in str(error)
+    assert error.hint == "shorten the prompt, or retry without streaming to see the server's error"
+    assert "shorten the prompt" not in error.message.lower()  # said once, as the hint
     assert "context" in str(error)
     assert error.partial is None
 
@@ -36,6 +38,7 @@ def test_a_stream_that_stops_without_finish_reason_keeps_what_arrived(
         APIResponseError, make_openai(), "hi", streaming_callback=lambda c: seen.append(c.content)
     )
     assert "ended before the reply was complete" in str(error)
+    assert error.hint == "retry the request"
     assert error.partial is not None
     assert error.partial.text == "".join(seen) == "Half"
 
