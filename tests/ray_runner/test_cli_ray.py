@@ -143,6 +143,7 @@ def test_without_a_key_the_local_model_answers_through_the_actors(
     rows = [{"id": "fruit", "prompt": "Name a fruit."}, {"id": "color", "prompt": "Name a color."}]
     source = write_rows(tmp_path / "in.jsonl", rows)
     env = {name: value for name, value in _env().items() if name != "OPENAI_API_KEY"}
+    env["OPENAI_TIMEOUT"] = "180"  # the model shares 2 cores with the cluster: a reply may be slow
     args = ["batch", str(source), "-o", str(tmp_path / "out"), "--ray", "--actors", "2"]
     result = subprocess.run(
         [*haybale_command, *args, "--max-tokens", "12", "--temperature", "0"],
