@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from haybale.batch._results import RowId
-from haybale.batch._store import Previous, ResultStore
+from haybale.batch._store import Previous, ResultStore, encode_record
 from haybale.errors import BatchInputError
 
 FORMATS = ("jsonl", "parquet")
@@ -85,12 +85,16 @@ class ResultDirectory:
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one row's line to this run's part."""
+        self.append_line(record["id"], encode_record(record))
+
+    def append_line(self, row_id: RowId, line: str) -> None:
+        """``append`` for a row already encoded by ``encode_record``."""
         if self._store is None:
             raise RuntimeError("the result directory is not open: call open() first")
-        self._store.append(record)
-        home = self._home.get(record["id"])
+        self._store.append_line(row_id, line)
+        home = self._home.get(row_id)
         if home is not None:
-            self._stale.setdefault(home, set()).add(record["id"])
+            self._stale.setdefault(home, set()).add(row_id)
 
     def close(self) -> None:
         """Finish this run's part, then drop from earlier parts the ids it holds anew."""

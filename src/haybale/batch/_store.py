@@ -31,6 +31,11 @@ from haybale.errors import BatchInputError
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
+def encode_record(record: dict[str, Any]) -> str:
+    """An output row as its JSON line (without the newline), as every store writes it."""
+    return _encode(record)
+
+
 @dataclass(frozen=True, slots=True)
 class Previous:
     """What an earlier run recorded for one id."""
@@ -111,10 +116,14 @@ class ResultStore:
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one row's line; it reaches the OS at once, or at the end of the event loop's turn."""
+        self.append_line(record["id"], _encode(record))
+
+    def append_line(self, row_id: RowId, line: str) -> None:
+        """``append`` for a row already encoded by ``encode_record`` (the Ray workers do that)."""
         if not self._open:
             raise RuntimeError("the result store is not open: call open() first")
-        self._pending.append(_encode(record).encode() + b"\n")
-        if record["id"] in self.previous:
+        self._pending.append(line.encode() + b"\n")
+        if row_id in self.previous:
             self._needs_tidy = True  # the file now has two lines for this id
         if self._write_scheduled:
             return

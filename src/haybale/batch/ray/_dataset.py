@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from haybale.batch._results import RowId
 from haybale.batch._runner import BatchOptions, settings_from
@@ -36,6 +36,7 @@ def generate(
     json_column: str | None = None,
     batch_size: int | None = None,
     num_cpus: float = 0.5,
+    output: Literal["columns", "lines"] = "columns",
     **options: Unpack[BatchOptions],
 ) -> ray.data.Dataset:
     """Send every row of ``dataset`` through ``generator`` on ``actors`` Ray actors; returns the
@@ -50,7 +51,9 @@ def generate(
     ``json_column`` names a column holding each row as JSON text (``ray.data.read_text`` of a JSONL
     file), parsed as ``haybale batch`` parses JSONL. ``batch_size`` (default
     ``concurrency_per_actor``) rows go to an actor at a time; ``num_cpus`` is what each actor
-    reserves (it mostly waits on the network).
+    reserves (it mostly waits on the network). ``output="lines"`` gives one column, ``line``, with
+    each output row as the JSON line ``haybale batch`` writes (kept fields exactly as they were,
+    where the columns give them the type Arrow infers).
     """
     ray = import_ray()
     if "concurrency" in options:
@@ -61,6 +64,8 @@ def generate(
         _check_count("batch_size", batch_size)
     if isinstance(num_cpus, bool) or not isinstance(num_cpus, int | float) or num_cpus < 0:
         raise ValueError(f"num_cpus must be a number >= 0, got {num_cpus!r}")
+    if output not in ("columns", "lines"):
+        raise ValueError(f"output must be 'columns' or 'lines', got {output!r}")
     settings = settings_from({**options, "concurrency": concurrency_per_actor})
     retries = settings.max_retries if settings.max_retries is not None else retry_budget(generator)
     size = batch_size or concurrency_per_actor
@@ -73,6 +78,7 @@ def generate(
         "spec": settings.spec,
         "done": ray.put(dict(done or {})),
         "json_column": json_column,
+        "as_lines": output == "lines",
     }
     # Blocks of batch_size rows, so that a small dataset (one block) still reaches every actor.
     return dataset.repartition(target_num_rows_per_block=size).map_batches(

@@ -8,7 +8,8 @@ The driver (this process) does what needs the whole picture; the cluster does th
 2. Ray Data reads the input on the cluster (JSONL as text lines, parsed by the workers exactly as
    the local runner parses them; CSV as text columns; Parquet as it is) and ``generate`` sends it,
    leaving out the rows found in 1;
-3. the driver appends each output row to this run's part as batches come back, counting progress.
+3. the driver appends each output row to this run's part as batches come back (as JSON lines the
+   workers encoded, so a row reads exactly as the local runner writes it), counting progress.
 
 Ctrl-C stops the run: the rows received are kept, the summary says ``interrupted``, the rows in
 flight are lost with the cluster and sent again by the next run. The input path must be readable
@@ -26,7 +27,6 @@ import jiter
 
 from haybale.batch._directory import ResultDirectory
 from haybale.batch._input import open_rows
-from haybale.batch._parquet import table_records
 from haybale.batch._progress import BatchProgress, ProgressReporter, choose_reporter
 from haybale.batch._request import RequestShape
 from haybale.batch._results import BatchSummary, RowId
@@ -84,6 +84,7 @@ def run_batch(
                     concurrency_per_actor=concurrency_per_actor,
                     done=dict(done.values()),
                     json_column=json_column,
+                    output="lines",
                     **options,
                 )
                 interrupted = _collect(results, directory, counts, progress)
@@ -104,8 +105,9 @@ def _collect(results: Any, directory: ResultDirectory, counts: BatchProgress, pr
     )
     try:
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
-            for record in table_records(batch):
-                directory.append(record)
+            for line in batch.column("line").to_pylist():
+                record = jiter.from_json(line.encode())
+                directory.append_line(record["id"], line)  # written as the worker encoded it
                 counts.add_record(record)
             if reporter is not None:
                 reporter.update(counts)

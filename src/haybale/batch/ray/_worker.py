@@ -7,6 +7,9 @@ limiter) and ``BatchResult.to_record`` (the output row), in the table form of
 ``haybale.batch._parquet``. Ray runs up to four batches of an actor at once on one event loop; they
 share the actor's ``ClusterLimiter``, so at most ``concurrency`` requests of the actor are in flight.
 
+Output comes as the table form (columns), or with ``as_lines`` as one ``line`` column of JSON text,
+each row exactly as the local runner writes it (kept fields keep their shape).
+
 Rows whose id and request hash are in ``done`` are dropped before any request. A row without a
 usable id cannot be resumed or matched: it comes out with ``id`` null and an error, unsent.
 """
@@ -23,6 +26,7 @@ from haybale.batch._request import RequestShape
 from haybale.batch._results import BatchResult, RowError, RowId
 from haybale.batch._rows import RowRequest, RowSpec, has_usable_id, prepare_row
 from haybale.batch._send import batch_generator, run_row
+from haybale.batch._store import encode_record
 from haybale.batch.ray._limits import ClusterLimiter
 from haybale.errors import ConfigurationError
 
@@ -43,6 +47,7 @@ class RowSender:
         spec: RowSpec,
         done: Any,
         json_column: str | None,
+        as_lines: bool = False,
     ) -> None:
         import ray
 
@@ -65,8 +70,11 @@ class RowSender:
         self._spec = spec
         self._done: Mapping[RowId, str] = ray.get(done) if isinstance(done, ray.ObjectRef) else done
         self._json_column = json_column
+        self._as_lines = as_lines
 
     async def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa
+
         records: list[dict[str, Any]] = []
         requests: list[RowRequest] = []
         for data in batch.to_pylist():
@@ -78,6 +86,8 @@ class RowSender:
                 requests.append(row)
         sending = [run_row(self._generator, row, self._limiter, retries=self._retries) for row in requests]
         records.extend(result.to_record() for result in await asyncio.gather(*sending))
+        if self._as_lines:  # each row exactly as the local runner writes it, whatever its fields hold
+            return pa.table({"line": pa.array([encode_record(record) for record in records], pa.string())})
         return records_to_table(records, keep=self._spec.keep)
 
     def _raw(self, data: dict[str, Any]) -> RawRow:
