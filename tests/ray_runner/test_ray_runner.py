@@ -199,6 +199,11 @@ def test_resume_from_what_write_parquet_wrote(
     assert prompts(fake_server.requests) == ["row 1"]
     assert resume_map(tmp_path / "missing") == {}
 
+    # The other output form, written as JSON: each record holds one output line.
+    generate(dataset, make_generator(), actors=1, output="lines").write_json(str(tmp_path / "lines"))
+    assert resume_map(tmp_path / "lines") == {**done, "r1": resume_map(tmp_path / "lines")["r1"]}
+    assert sorted(resume_map(tmp_path / "lines")) == [f"r{i}" for i in range(6)]
+
 
 def test_bad_arguments_are_refused_by_name(ray_cluster: Any, make_generator: Any) -> None:
     from haybale.errors import SerializationError

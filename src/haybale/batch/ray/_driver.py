@@ -121,7 +121,8 @@ def _collect(results: Any, directory: ResultDirectory, counts: BatchProgress, pr
 
 def resume_map(output_dir: str | os.PathLike[str], *, retry_failed: bool = True) -> dict[RowId, str]:
     """The ``done`` argument of ``generate`` from earlier output in ``output_dir``: its Parquet and
-    JSON-lines files (``run_batch``'s parts, or what ``Dataset.write_parquet``/``write_json`` wrote).
+    JSON-lines files (``run_batch``'s parts, or what ``Dataset.write_parquet``/``write_json`` wrote,
+    in either ``output`` form).
     Each id whose row succeeded (or, with ``retry_failed=False``, has any outcome) maps to its
     request hash; when an id has several rows, a success wins."""
     folder = Path(output_dir)
@@ -130,6 +131,8 @@ def resume_map(output_dir: str | os.PathLike[str], *, retry_failed: bool = True)
     done: dict[RowId, str] = {}
     for path in sorted(folder.iterdir()):
         for record in _output_rows(path):
+            if "id" not in record and isinstance(record.get("line"), str):  # generate(output="lines")
+                record = jiter.from_json(record["line"].encode())
             key, request_hash = record.get("id"), record.get("request_hash")
             if key is None or not isinstance(request_hash, str):
                 continue
