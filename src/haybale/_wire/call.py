@@ -71,9 +71,10 @@ def _error_text(error: APIStatusError) -> str:
 class SentCredentials:
     """The headers one call sent, attempt by attempt, and the credentials in them.
 
-    The transport scrubs those from the errors of failed attempts; an error found after a 2xx (a body
-    that is not JSON, an error instead of choices, an error event inside a 200 stream) is built
-    above it, so the call scrubs it here with the same values.
+    Every error a call raises passes through ``scrub``: a server (or a proxy) may echo the request's
+    key in an error status, in a 2xx body that is not a reply, or in an error event inside a 200
+    stream, and the error must not carry it. The call is the one place that sees all of those (the
+    transport builds some, the codec and the stream others) and every attempt's headers.
     """
 
     __slots__ = ("_endpoint", "_sent")
@@ -114,8 +115,6 @@ class ChatClient:
         self.endpoint = endpoint
         self.url = endpoint.url_for(codec.path)
         self.transport = transport
-        # The transport knows what it sent on each attempt; only the endpoint knows which of it is secret.
-        transport.secrets_of = endpoint.secrets
         self.component_info = component_info
         # Fields the server refused ("stream_options", "json_schema"); the generator passes in a
         # set it owns, so the verdicts outlive close() and a new client.

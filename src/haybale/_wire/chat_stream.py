@@ -125,9 +125,14 @@ class ChatStream(_StreamBase):
 
 def _open(state: _StreamState, stack: ExitStack) -> LineStream:
     transport, url, headers = state.client.transport, state.client.url, state.credentials.headers
-    lines, state.request = state.client.with_fallback(
-        state.request, lambda sent: stack.enter_context(transport.stream_lines(url, sent.payload, headers))
-    )
+    try:
+        lines, state.request = state.client.with_fallback(
+            state.request,
+            lambda sent: stack.enter_context(transport.stream_lines(url, sent.payload, headers)),
+        )
+    except APIError as error:
+        state.credentials.scrub(error)
+        raise
     return lines
 
 
@@ -183,10 +188,14 @@ class AsyncChatStream(_StreamBase):
 
 async def _open_async(state: _StreamState, stack: AsyncExitStack) -> AsyncLineStream:
     transport, url, headers = state.client.transport, state.client.url, state.credentials.headers_async
-    lines, state.request = await state.client.with_fallback_async(
-        state.request,
-        lambda sent: stack.enter_async_context(transport.stream_lines_async(url, sent.payload, headers)),
-    )
+    try:
+        lines, state.request = await state.client.with_fallback_async(
+            state.request,
+            lambda sent: stack.enter_async_context(transport.stream_lines_async(url, sent.payload, headers)),
+        )
+    except APIError as error:
+        state.credentials.scrub(error)
+        raise
     return lines
 
 

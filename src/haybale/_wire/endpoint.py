@@ -19,8 +19,8 @@ Hooks (all cheap; called by the shared code in ``haybale._wire.call``):
   every retry, so a token provider (Azure AD) can hand out a fresh token each time.
   ``headers_async`` may await an async provider; by default it returns ``headers()``.
 - ``secrets(sent)``: the credential values in the headers of one attempt (``sent`` is what
-  ``headers()`` returned for it). The transport removes them from any error it builds for that
-  attempt, so a server or proxy echoing the key never puts it in an error. The default finds the
+  ``headers()`` returned for it). The call (``call.SentCredentials``) removes them from any error it
+  raises, so a server or proxy echoing the key never puts it in an error. The default finds the
   usual credential headers, including ones a user added to ``default_headers``.
 - ``extra_body()``: fields added to every request body; the caller's ``generation_kwargs`` win.
 - ``reply_meta(payload)``: extra meta taken from the top level of a completion or stream chunk

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -69,7 +69,6 @@ class Transport:
         max_retries: int,
         client_kwargs: Mapping[str, Any] | None = None,
         never_retry: Callable[[APIStatusError], bool] | None = None,
-        secrets_of: Callable[[Mapping[str, str]], Iterable[str]] | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
@@ -77,9 +76,6 @@ class Transport:
         check_keys(self.client_kwargs)
         # A server's pause is honoured while all waiting stays within the call's timeout.
         self.retry = RetryPolicy(max_retries, budget=timeout, never_retry=never_retry)
-        # The credentials in one attempt's headers (the endpoint's ``secrets``, wired by ChatClient):
-        # they are removed from every error built for that attempt.
-        self.secrets_of = secrets_of
         self._settings: ClientSettings | None = None
         self._client: SyncClient | None = None
         # An async client's connections belong to the event loop that opened them, so each loop gets
@@ -170,9 +166,6 @@ class Transport:
     def _status_failure(self, status: int, headers: Mapping[str, str], raw: bytes) -> APIStatusError:
         return errs.status_error(status, headers, raw, self.provider)
 
-    def _redacted(self, error: APIError, sent: Mapping[str, str]) -> APIError:
-        return errs.redact(error, self.secrets_of(sent)) if self.secrets_of is not None else error
-
     def _next_delay(self, attempt: int, url: str, error: APIError, waited: float) -> float:
         """Seconds to wait before the next attempt, or raise ``error`` if the policy says stop."""
         delay = self.retry.delay(attempt, error, waited)
@@ -197,10 +190,8 @@ class Transport:
         client = self._sync_client()
         attempt, waited = 0, 0.0
         while True:
-            sent: Mapping[str, str] = {}
             try:
-                sent = headers()
-                response = client.send(url, body, sent)
+                response = client.send(url, body, headers())
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
             else:
@@ -213,7 +204,6 @@ class Transport:
                 finally:
                     response.close()
                 error = self._status_failure(response.status, response.headers, raw)
-            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             time.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
@@ -264,11 +254,9 @@ class Transport:
         client = self._async()
         attempt, waited = 0, 0.0
         while True:
-            sent: Mapping[str, str] = {}
             try:
                 asked = headers()
-                sent = await asked if isawaitable(asked) else asked
-                response = await client.send(url, body, sent)
+                response = await client.send(url, body, await asked if isawaitable(asked) else asked)
             except TransportFailure as failure:
                 error: APIError = self._failure(url, failure)
             else:
@@ -281,7 +269,6 @@ class Transport:
                 finally:
                     await response.close()
                 error = self._status_failure(response.status, response.headers, raw)
-            error = self._redacted(error, sent)
             delay = self._next_delay(attempt, url, error, waited)
             await asyncio.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
