@@ -96,8 +96,7 @@ class Limiter:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+        check_count("concurrency", concurrency)
         _check_positive("rpm", rpm)
         _check_positive("tpm", tpm)
         self.max_concurrency = concurrency
@@ -295,3 +294,9 @@ def _check_positive(name: str, value: float | None) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def check_count(name: str, value: object) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")

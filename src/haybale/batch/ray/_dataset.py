@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Unpack
 
+from haybale.batch._limiter import check_count
 from haybale.batch._results import RowId
 from haybale.batch._runner import BatchOptions, settings_from
 from haybale.batch._send import retry_budget
@@ -58,10 +59,10 @@ def generate(
     ray = import_ray()
     if "concurrency" in options:
         raise TypeError("use concurrency_per_actor= (requests in flight per actor), not concurrency=")
-    _check_count("actors", actors)
-    _check_count("concurrency_per_actor", concurrency_per_actor)
+    check_count("actors", actors)
+    check_count("concurrency_per_actor", concurrency_per_actor)
     if batch_size is not None:
-        _check_count("batch_size", batch_size)
+        check_count("batch_size", batch_size)
     if isinstance(num_cpus, bool) or not isinstance(num_cpus, int | float) or num_cpus < 0:
         raise ValueError(f"num_cpus must be a number >= 0, got {num_cpus!r}")
     if output not in ("columns", "lines"):
@@ -104,8 +105,3 @@ def _serialized(generator: Any) -> dict[str, Any]:
             "(the variable must be set where the workers run)"
         ) from None
     return data
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
