@@ -180,7 +180,7 @@ async def _run_into(
     shape = RequestShape(generator)
     total, skip = plan_rows(source, settings.spec, shape, store, retry_failed=retry_failed)
     counts = BatchProgress(total, limiter=settings.limiter, skipped=len(skip))
-    reporter = choose_reporter(counts) if progress is True else progress(counts) if progress else None
+    reporter = reporter_for(progress, counts)
     ticker = asyncio.create_task(_tick(reporter, counts)) if reporter is not None else None
 
     def finished(result: BatchResult) -> None:
@@ -199,6 +199,11 @@ async def _run_into(
         if reporter is not None:
             reporter.close(counts)
     return counts.summary(interrupted=stop is not None and stop.is_set())
+
+
+def reporter_for(progress: Progress, counts: BatchProgress) -> ProgressReporter | None:
+    """The reporter ``progress`` asks for: none, the default (``True``), or the caller's own."""
+    return choose_reporter(counts) if progress is True else progress(counts) if progress else None
 
 
 def plan_rows(

@@ -27,10 +27,10 @@ import jiter
 
 from haybale.batch._directory import ResultDirectory
 from haybale.batch._input import open_rows
-from haybale.batch._progress import BatchProgress, ProgressReporter, choose_reporter
+from haybale.batch._progress import BatchProgress
 from haybale.batch._request import RequestShape
 from haybale.batch._results import BatchSummary, RowId
-from haybale.batch._runner import BatchOptions, Progress, plan_rows, settings_from
+from haybale.batch._runner import BatchOptions, Progress, plan_rows, reporter_for, settings_from
 from haybale.batch.ray._dataset import generate, import_ray
 from haybale.errors import BatchInputError
 
@@ -100,9 +100,7 @@ def run_batch(
 
 def _collect(results: Any, directory: ResultDirectory, counts: BatchProgress, progress: Progress) -> bool:
     """Write each output row as it comes back; returns whether Ctrl-C stopped the run."""
-    reporter: ProgressReporter | None = (
-        choose_reporter(counts) if progress is True else progress(counts) if progress else None
-    )
+    reporter = reporter_for(progress, counts)
     try:
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
             for line in batch.column("line").to_pylist():
